@@ -1,0 +1,139 @@
+"""The Keras 3 ``Involution`` layer: a kernel-generation branch plus :func:`involution_tf.ops.involution`."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from involution_tf import ops
+
+__all__ = ["Involution"]
+
+
+def _positive_int(name: str, value, odd: bool = False) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"`{name}` must be a positive integer, got {value!r}.")
+    if odd and value % 2 == 0:
+        raise ValueError(f"`{name}` must be odd so the window has a centre, got {value}.")
+    return int(value)
+
+
+@keras.saving.register_keras_serializable(package="involution_tf")
+class Involution(keras.layers.Layer):
+    """Involution (Li et al., CVPR 2021): a K x K kernel generated at every pixel, shared by a
+    group of channels.
+
+    Kernel generation follows the paper's official code: average-pool by ``strides`` (when > 1,
+    "same" padding, so the kernel grid matches the output) -> 1x1 convolution to
+    ``channels // reduction_ratio`` (at least 1) -> BatchNorm -> ReLU -> 1x1 convolution to
+    ``K*K*groups`` values read as (groups, K*K). The kernels are then applied by
+    :func:`involution_tf.ops.involution`.
+
+    Args:
+        kernel_size: K, odd and positive.
+        strides: output size is ceil(size / strides).
+        group_channels: channels that share one kernel; groups = channels // group_channels.
+        reduction_ratio: channel reduction of the kernel-generation bottleneck.
+        dilation_rate: spacing of the window taps.
+        **kwargs: standard layer arguments (``name``, ``dtype`` - a dtype policy such as
+            ``"mixed_float16"``, ...).
+
+    Input shape: (batch, height, width, channels), channels known and divisible by group_channels.
+    Output shape: (batch, ceil(height / strides), ceil(width / strides), channels).
+    """
+
+    def __init__(
+        self,
+        kernel_size: int = 7,
+        strides: int = 1,
+        group_channels: int = 16,
+        reduction_ratio: int = 4,
+        dilation_rate: int = 1,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.kernel_size = _positive_int("kernel_size", kernel_size, odd=True)
+        self.strides = _positive_int("strides", strides)
+        self.group_channels = _positive_int("group_channels", group_channels)
+        self.reduction_ratio = _positive_int("reduction_ratio", reduction_ratio)
+        self.dilation_rate = _positive_int("dilation_rate", dilation_rate)
+
+    def _channels(self, input_shape) -> int:
+        if len(input_shape) != 4:
+            raise ValueError(
+                f"{self.__class__.__name__} expects 4-D NHWC input (batch, height, width, channels), "
+                f"got shape {tuple(input_shape)}."
+            )
+        channels = input_shape[-1]
+        if channels is None:
+            raise ValueError(f"The channel count (last axis) of the input must be known, got shape {tuple(input_shape)}.")
+        if channels % self.group_channels:
+            raise ValueError(
+                f"`group_channels`={self.group_channels} must divide the input's {channels} channels "
+                f"(groups = channels // group_channels)."
+            )
+        return channels
+
+    def build(self, input_shape):
+        channels = self._channels(input_shape)
+        self.groups = channels // self.group_channels
+        policy = self.dtype_policy
+        self.pool = (
+            keras.layers.AveragePooling2D(self.strides, self.strides, padding="same", dtype=policy, name="pool")
+            if self.strides > 1
+            else None
+        )
+        self.reduce = keras.layers.Conv2D(
+            max(1, channels // self.reduction_ratio), 1, use_bias=False, dtype=policy, name="reduce"
+        )
+        self.norm = keras.layers.BatchNormalization(dtype=policy, name="norm")
+        self.span = keras.layers.Conv2D(self.kernel_size**2 * self.groups, 1, dtype=policy, name="span")
+        shape = tuple(input_shape)
+        if self.pool is not None:
+            shape = self.pool.compute_output_shape(shape)
+        self.reduce.build(shape)
+        shape = self.reduce.compute_output_shape(shape)
+        self.norm.build(shape)
+        self.span.build(shape)
+
+    def generate_kernel(self, inputs, training=None) -> tf.Tensor:
+        """The per-pixel kernels for ``inputs``: (batch, out_height, out_width, groups, K*K)."""
+        features = inputs if self.pool is None else self.pool(inputs)
+        hidden = keras.ops.relu(self.norm(self.reduce(features), training=training))
+        span = self.span(hidden)
+        shape = tf.concat([tf.shape(span)[:3], [self.groups, self.kernel_size**2]], axis=0)
+        return tf.reshape(span, shape)
+
+    def call(self, inputs, training=None):
+        self._channels(inputs.shape)
+        kernel = self.generate_kernel(inputs, training=training)
+        return ops.involution(inputs, kernel, self.kernel_size, self.strides, self.dilation_rate)
+
+    def compute_output_shape(self, input_shape):
+        batch, height, width, _ = input_shape
+        size = [None if n is None else ops.output_size(n, self.strides) for n in (height, width)]
+        return (batch, *size, self._channels(input_shape))
+
+    def reference_weights(self) -> dict[str, np.ndarray]:
+        """The weights under the names :func:`involution_tf.reference.generate_kernel` takes."""
+        return {
+            "reduce": keras.ops.convert_to_numpy(self.reduce.kernel)[0, 0],
+            "gamma": keras.ops.convert_to_numpy(self.norm.gamma),
+            "beta": keras.ops.convert_to_numpy(self.norm.beta),
+            "mean": keras.ops.convert_to_numpy(self.norm.moving_mean),
+            "variance": keras.ops.convert_to_numpy(self.norm.moving_variance),
+            "span": keras.ops.convert_to_numpy(self.span.kernel)[0, 0],
+            "span_bias": keras.ops.convert_to_numpy(self.span.bias),
+        }
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(
+            kernel_size=self.kernel_size,
+            strides=self.strides,
+            group_channels=self.group_channels,
+            reduction_ratio=self.reduction_ratio,
+            dilation_rate=self.dilation_rate,
+        )
+        return config
