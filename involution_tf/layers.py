@@ -67,7 +67,9 @@ class Involution(keras.layers.Layer):
             )
         channels = input_shape[-1]
         if channels is None:
-            raise ValueError(f"The channel count (last axis) of the input must be known, got shape {tuple(input_shape)}.")
+            raise ValueError(
+                f"The channel count (last axis) of the input must be known, got shape {tuple(input_shape)}."
+            )
         if channels % self.group_channels:
             raise ValueError(
                 f"`group_channels`={self.group_channels} must divide the input's {channels} channels "
@@ -80,7 +82,9 @@ class Involution(keras.layers.Layer):
         self.groups = channels // self.group_channels
         policy = self.dtype_policy
         self.pool = (
-            keras.layers.AveragePooling2D(self.strides, self.strides, padding="same", dtype=policy, name="pool")
+            keras.layers.AveragePooling2D(
+                self.strides, self.strides, padding="same", dtype=policy, name="pool"
+            )
             if self.strides > 1
             else None
         )

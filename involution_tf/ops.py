@@ -62,9 +62,7 @@ def _check_tensors(x: tf.Tensor, kernel: tf.Tensor, kernel_size: int, strides: i
         )
     channels, groups = x.shape[3], kernel.shape[3]
     if groups < 1 or channels % groups:
-        raise ValueError(
-            f"`kernel` has {groups} groups, which must divide the {channels} channels of `x`."
-        )
+        raise ValueError(f"`kernel` has {groups} groups, which must divide the {channels} channels of `x`.")
     expected = [
         x.shape[0],
         None if x.shape[1] is None else output_size(x.shape[1], strides),
@@ -98,15 +96,27 @@ def involution(
     x = tf.convert_to_tensor(x)
     kernel = tf.convert_to_tensor(kernel)
     _check_tensors(x, kernel, kernel_size, strides)
-    return _compiled_op(kernel_size, strides, dilation_rate)(x, kernel)
-
-
-@functools.lru_cache(maxsize=None)
-def _compiled_op(kernel_size: int, strides: int, dilation_rate: int):
-    """Build (once per geometry) the XLA-compiled op with its hand-written, compiled gradient."""
     geometry = (kernel_size, strides, dilation_rate)
-    forward = tf.function(functools.partial(_forward, geometry=geometry), jit_compile=True, reduce_retracing=True)
-    backward = tf.function(functools.partial(_backward, geometry=geometry), jit_compile=True, reduce_retracing=True)
+    return _compiled_op(geometry, x.shape[3], kernel.shape[3], x.dtype)(x, kernel)
+
+
+@functools.cache
+def _compiled_op(geometry: tuple[int, int, int], channels: int, groups: int, dtype: tf.DType):
+    """Build, once per geometry, channel count, groups and dtype, the XLA-compiled op and its
+    hand-written compiled gradient. Batch and spatial sizes stay free: one trace serves them all."""
+    k = geometry[0]
+    x_spec = tf.TensorSpec([None, None, None, channels], dtype)
+    kernel_spec = tf.TensorSpec([None, None, None, groups, k * k], dtype)
+    forward = tf.function(
+        functools.partial(_forward, geometry=geometry),
+        input_signature=[x_spec, kernel_spec],
+        jit_compile=True,
+    )
+    backward = tf.function(
+        functools.partial(_backward, geometry=geometry),
+        input_signature=[x_spec, kernel_spec, x_spec],
+        jit_compile=True,
+    )
 
     @tf.custom_gradient
     def op(x, kernel):
@@ -160,7 +170,10 @@ def _spread(t: tf.Tensor, strides: int) -> tf.Tensor:
         return t
     shape = tf.shape(t)
     rest = t.shape[3:]
-    t = tf.pad(t[:, :, None, :, None], [[0, 0], [0, 0], [0, strides - 1], [0, 0], [0, strides - 1]] + [[0, 0]] * len(rest))
+    t = tf.pad(
+        t[:, :, None, :, None],
+        [[0, 0], [0, 0], [0, strides - 1], [0, 0], [0, strides - 1]] + [[0, 0]] * len(rest),
+    )
     return tf.reshape(t, tf.concat([[shape[0], shape[1] * strides, shape[2] * strides], rest], 0))
 
 
