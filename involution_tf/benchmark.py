@@ -1,0 +1,262 @@
+"""Benchmark of the involution op against its alternatives, as ratios measured in one run.
+
+    python -m involution_tf.benchmark [--quick] [--repeats N] [--json results.json]
+
+For each shape (B, H, W, C, K, G) it times, interleaved so that the machine's noise hits every
+contender alike, the median forward and forward+backward step of:
+
+* ``involution_tf``: :func:`involution_tf.ops.involution` (the kernel is an input: the op alone);
+* ``extract_patches``: the involution of the public Keras example, built on
+  ``tf.image.extract_patches``, which materializes a (B, H, W, K*K*C) patch tensor;
+* ``Conv2D`` and ``DepthwiseConv2D`` layers of the same shape (C -> C channels, K x K, "same").
+
+It also reports the memory-traffic bound of the op (the bytes a pass must read and write divided
+by the copy bandwidth measured in the same run) and each contender's peak memory as TensorFlow's
+allocator saw it. Timings are never asserted anywhere: on a shared machine only ratios mean much.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import keras
+import tensorflow as tf
+
+from involution_tf import ops
+
+# (B, H, W, C, K, G) of the issue: MNIST-sized, CIFAR-sized, and a RedNet stage at K=7.
+DEFAULT_SHAPES = ((128, 28, 28, 32, 3, 2), (128, 32, 32, 64, 3, 4), (32, 56, 56, 64, 7, 4))
+QUICK_SHAPES = ((8, 16, 16, 16, 3, 2), (4, 16, 16, 32, 7, 2))
+CONTENDERS = ("involution_tf", "extract_patches", "Conv2D", "DepthwiseConv2D")
+
+
+def extract_patches_involution(x: tf.Tensor, kernel: tf.Tensor, kernel_size: int) -> tf.Tensor:
+    """Involution the way the public Keras example computes it: gather every patch, then reduce."""
+    batch, height, width, channels = x.shape
+    groups = kernel.shape[3]
+    k2 = kernel_size * kernel_size
+    patches = tf.image.extract_patches(
+        x, [1, kernel_size, kernel_size, 1], [1, 1, 1, 1], [1, 1, 1, 1], "SAME"
+    )
+    patches = tf.reshape(patches, [batch, height, width, k2, groups, channels // groups])
+    weights = tf.transpose(kernel, [0, 1, 2, 4, 3])[..., None]
+    return tf.reshape(tf.reduce_sum(patches * weights, axis=3), [batch, height, width, channels])
+
+
+@dataclass
+class Timing:
+    forward: float
+    forward_backward: float
+    peak_bytes: int  # allocated by one forward+backward step, beyond its inputs
+
+
+def _steps(name: str, x: tf.Tensor, kernel: tf.Tensor, k: int) -> tuple[Callable, Callable]:
+    """Return (forward, forward+backward) tf.functions for one contender, as model.fit would run them."""
+    if name in ("Conv2D", "DepthwiseConv2D"):
+        layer = (
+            keras.layers.Conv2D(x.shape[3], k, padding="same")
+            if name == "Conv2D"
+            else keras.layers.DepthwiseConv2D(k, padding="same")
+        )
+        layer.build(x.shape)
+        inputs, apply = [x], layer
+        sources = lambda: [x, *layer.trainable_variables]  # noqa: E731
+    else:
+        inputs = [x, kernel]
+        if name == "involution_tf":
+            apply = lambda a, b: ops.involution(a, b, k)  # noqa: E731
+        else:
+            apply = lambda a, b: extract_patches_involution(a, b, k)  # noqa: E731
+        sources = lambda: inputs  # noqa: E731
+
+    @tf.function
+    def forward():
+        return apply(*inputs)
+
+    @tf.function
+    def forward_backward():
+        with tf.GradientTape() as tape:
+            tape.watch(inputs)
+            y = apply(*inputs)
+        return tape.gradient(y, sources())
+
+    return forward, forward_backward
+
+
+def _time_once(step: Callable) -> float:
+    start = time.perf_counter()
+    outputs = step()
+    for t in tf.nest.flatten(outputs):
+        t.numpy()  # wait for the result
+    return time.perf_counter() - start
+
+
+def _peak_bytes(step: Callable) -> int:
+    """Peak bytes the step allocated on top of what already existed (its inputs, the weights)."""
+    tf.config.experimental.reset_memory_stats("CPU:0")
+    before = tf.config.experimental.get_memory_info("CPU:0")["current"]
+    _time_once(step)
+    return tf.config.experimental.get_memory_info("CPU:0")["peak"] - before
+
+
+def time_shape(shape: Sequence[int], repeats: int) -> dict[str, Timing]:
+    """Median forward and forward+backward seconds and peak bytes of every contender on one shape."""
+    b, h, w, c, k, g = shape
+    x = tf.random.normal([b, h, w, c])
+    kernel = tf.random.normal([b, h, w, g, k * k])
+    steps = {name: _steps(name, x, kernel, k) for name in CONTENDERS}
+    for forward, forward_backward in steps.values():  # trace and compile outside the timings
+        _time_once(forward)
+        _time_once(forward_backward)
+    samples = {name: ([], []) for name in CONTENDERS}
+    for _ in range(repeats):
+        for name, (forward, forward_backward) in steps.items():
+            samples[name][0].append(_time_once(forward))
+            samples[name][1].append(_time_once(forward_backward))
+    return {
+        name: Timing(statistics.median(f), statistics.median(fb), _peak_bytes(steps[name][1]))
+        for name, (f, fb) in samples.items()
+    }
+
+
+def copy_bandwidth(megabytes: int = 256, repeats: int = 5) -> float:
+    """Bytes per second that a compiled read-one, write-one pass over a large float32 tensor moves."""
+    a = tf.random.normal([megabytes * 2**20 // 4])
+    scale = tf.function(lambda t: t * 2.0, jit_compile=True)
+    best = min(_time_once(lambda: scale(a)) for _ in range(repeats + 1))
+    return 2 * a.shape[0] * 4 / best
+
+
+def traffic_bytes(shape: Sequence[int], itemsize: int = 4) -> tuple[int, int]:
+    """Bytes the op must move at least: forward reads x and the kernel and writes y; the backward
+    pass also reads dy (and x, kernel again) and writes dx and dkernel."""
+    b, h, w, c, k, g = shape
+    x, kernel = b * h * w * c, b * h * w * g * k * k
+    forward = (2 * x + kernel) * itemsize
+    return forward, forward + (3 * x + 2 * kernel + x) * itemsize
+
+
+def device_name() -> str:
+    gpus = tf.config.list_physical_devices("GPU")
+    if gpus:
+        return tf.config.experimental.get_device_details(gpus[0]).get("device_name", "GPU")
+    return f"CPU: {_cpu_model()} ({os.cpu_count()} cores)"
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def run(shapes: Sequence[Sequence[int]], repeats: int) -> dict:
+    """Measure everything and return it as one JSON-ready record."""
+    bandwidth = copy_bandwidth()
+    rows = []
+    for shape in shapes:
+        timings = time_shape(shape, repeats)
+        forward_bytes, step_bytes = traffic_bytes(shape)
+        rows.append(
+            dict(
+                shape=list(shape),
+                timings={name: asdict(t) for name, t in timings.items()},
+                bound_forward=forward_bytes / bandwidth,
+                bound_forward_backward=step_bytes / bandwidth,
+            )
+        )
+    return dict(
+        device=device_name(),
+        tensorflow=tf.__version__,
+        keras=keras.__version__,
+        copy_bandwidth_gb_s=bandwidth / 1e9,
+        repeats=repeats,
+        rows=rows,
+    )
+
+
+def format_report(record: dict) -> str:
+    """Markdown tables of ratios (and the times and bounds they come from)."""
+    lines = [
+        f"Device: {record['device']}; TensorFlow {record['tensorflow']}, Keras {record['keras']}; "
+        f"copy bandwidth {record['copy_bandwidth_gb_s']:.1f} GB/s; median of {record['repeats']} runs.",
+        "",
+        "| B,H,W,C,K,G | pass | involution_tf ms | vs Conv2D | vs DepthwiseConv2D | extract_patches / "
+        "involution_tf | traffic bound ms | involution_tf / bound |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for row in record["rows"]:
+        t = row["timings"]
+        for label, key, bound in (
+            ("fwd", "forward", row["bound_forward"]),
+            ("fwd+bwd", "forward_backward", row["bound_forward_backward"]),
+        ):
+            ours = t["involution_tf"][key]
+            lines.append(
+                f"| {','.join(map(str, row['shape']))} | {label} | {ours * 1e3:.2f} | "
+                f"{ours / t['Conv2D'][key]:.2f}x | {ours / t['DepthwiseConv2D'][key]:.2f}x | "
+                f"{t['extract_patches'][key] / ours:.1f}x | {bound * 1e3:.2f} | {ours / bound:.1f}x |"
+            )
+    lines += ["", "| B,H,W,C,K,G | " + " | ".join(f"{n} fwd+bwd peak MiB" for n in CONTENDERS) + " |"]
+    lines.append("|---|" + "---|" * len(CONTENDERS))
+    for row in record["rows"]:
+        peaks = " | ".join(f"{row['timings'][n]['peak_bytes'] / 2**20:.0f}" for n in CONTENDERS)
+        lines.append(f"| {','.join(map(str, row['shape']))} | {peaks} |")
+    return "\n".join(lines)
+
+
+README_START, README_END = "<!-- benchmark:start -->", "<!-- benchmark:end -->"
+
+
+def update_readme(path: str, report: str) -> None:
+    """Replace the text between the README's benchmark markers with ``report``."""
+    text = Path(path).read_text()
+    if README_START not in text or README_END not in text:
+        raise ValueError(f"`--readme` {path!r} has no {README_START} ... {README_END} section to replace.")
+    head, rest = text.split(README_START, 1)
+    tail = rest.split(README_END, 1)[1]
+    _write_atomically(path, f"{head}{README_START}\n{report}\n{README_END}{tail}")
+
+
+def _write_atomically(path: str, text: str) -> None:
+    """Write a sibling temporary file, then rename it over ``path``: a crash leaves the old file whole."""
+    tmp = Path(f"{path}.part")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small shapes, a few seconds (for tests and CI)")
+    parser.add_argument(
+        "--repeats", type=int, default=None, help="timed runs per contender (default 7, quick 3)"
+    )
+    parser.add_argument("--json", help="also write the measurements to this JSON file")
+    parser.add_argument("--readme", help="also replace the benchmark section of this README with the report")
+    args = parser.parse_args(argv)
+    repeats = args.repeats if args.repeats is not None else (3 if args.quick else 7)
+    if repeats < 1:
+        parser.error(f"--repeats must be at least 1, got {repeats}")
+    record = run(QUICK_SHAPES if args.quick else DEFAULT_SHAPES, repeats)
+    report = format_report(record)
+    print(report)
+    if args.json:
+        _write_atomically(args.json, json.dumps(record, indent=2) + "\n")
+    if args.readme:
+        update_readme(args.readme, report)
+
+
+if __name__ == "__main__":
+    main()

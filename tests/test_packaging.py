@@ -1,0 +1,69 @@
+"""The repository's promises: one dependency list, the README's two commands, CI running the tests."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def pyproject():
+    tomllib = pytest.importorskip("tomllib")
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())
+
+
+def conda_dependencies() -> set[str]:
+    """The top-level conda dependency strings of environment.yml (a flat list; no YAML library needed)."""
+    lines = (ROOT / "environment.yml").read_text().splitlines()
+    start = lines.index("dependencies:")
+    return {
+        line.strip()[2:]
+        for line in lines[start + 1 :]
+        if re.match(r"^  - [^ ]", line) and line.strip() not in ("- pip", "- pip:")
+    }
+
+
+def test_environment_yml_lists_the_same_dependencies_as_pyproject():
+    project = pyproject()["project"]
+    wanted = set(project["dependencies"]) | set(project["optional-dependencies"]["test"])
+    wanted.add(f"python{project['requires-python']}")
+    assert conda_dependencies() == wanted
+
+
+def test_dependencies_are_lower_bounds_only():
+    project = pyproject()["project"]
+    for requirement in project["dependencies"]:
+        assert re.fullmatch(r"[a-z0-9_-]+>=[\d.]+", requirement), requirement
+    assert "tensorflow>=2.16" in project["dependencies"]
+
+
+def readme_commands() -> list[str]:
+    return re.findall(r"```bash\n(.*?)\n```", (ROOT / "README.md").read_text(), flags=re.S)
+
+
+def test_readme_has_exactly_two_commands_and_ci_runs_the_test_one():
+    commands = readme_commands()
+    assert len(commands) == 2, commands
+    main_job, tests = commands
+    assert "pip install" in main_job and "python -m involution_tf" in main_job
+    assert "pip install" in tests and "pytest" in tests
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert tests in ci.splitlines()
+    assert sum("pytest" in line for line in ci.splitlines()) == 1
+
+
+def test_zero_collected_tests_fail_the_run(tmp_path):
+    """pytest's exit code 5 (no tests) must not pass for success, nor for an excuse to CI."""
+    import subprocess
+    import sys
+
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "conftest.py").write_text((ROOT / "conftest.py").read_text())
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1, result.stdout
