@@ -1,8 +1,13 @@
-"""Repository-wide pytest settings: a run that collects no test is a failure, not exit code 5."""
+"""Repository-wide pytest settings.
+
+Notebooks run in quick mode (their `parameters` cell reads INVOLUTION_TF_QUICK; the kernels that
+nbval starts inherit it), and a run that collects no test is a failure, not exit code 5.
+"""
 
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ["INVOLUTION_TF_QUICK"] = "1"
 
 
 def pytest_sessionfinish(session, exitstatus):
