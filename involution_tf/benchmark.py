@@ -166,8 +166,15 @@ def run(shapes: Sequence[Sequence[int]], repeats: int) -> dict:
     """Measure everything and return it as one JSON-ready record."""
     bandwidth = copy_bandwidth()
     rows = []
-    for shape in shapes:
-        timings = time_shape(shape, repeats)
+    logger, level = tf.get_logger(), tf.get_logger().level
+    logger.setLevel(
+        "ERROR"
+    )  # each contender is a fresh tf.function traced once: TF's retracing warning is noise
+    try:
+        timings_by_shape = [time_shape(shape, repeats) for shape in shapes]
+    finally:
+        logger.setLevel(level)
+    for shape, timings in zip(shapes, timings_by_shape):
         forward_bytes, step_bytes = traffic_bytes(shape)
         rows.append(
             dict(

@@ -7,16 +7,9 @@ import numpy as np
 import tensorflow as tf
 
 from involution_tf import ops
+from involution_tf.reference import check_geometry, check_positive_int
 
 __all__ = ["Involution"]
-
-
-def _positive_int(name: str, value, odd: bool = False) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"`{name}` must be a positive integer, got {value!r}.")
-    if odd and value % 2 == 0:
-        raise ValueError(f"`{name}` must be odd so the window has a centre, got {value}.")
-    return int(value)
 
 
 @keras.saving.register_keras_serializable(package="involution_tf")
@@ -53,11 +46,11 @@ class Involution(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        self.kernel_size = _positive_int("kernel_size", kernel_size, odd=True)
-        self.strides = _positive_int("strides", strides)
-        self.group_channels = _positive_int("group_channels", group_channels)
-        self.reduction_ratio = _positive_int("reduction_ratio", reduction_ratio)
-        self.dilation_rate = _positive_int("dilation_rate", dilation_rate)
+        self.kernel_size, self.strides, self.dilation_rate = check_geometry(
+            kernel_size, strides, dilation_rate
+        )
+        self.group_channels = check_positive_int("group_channels", group_channels)
+        self.reduction_ratio = check_positive_int("reduction_ratio", reduction_ratio)
 
     def _channels(self, input_shape) -> int:
         if len(input_shape) != 4:

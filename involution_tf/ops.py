@@ -26,6 +26,8 @@ import functools
 
 import tensorflow as tf
 
+from involution_tf.reference import check_geometry
+
 __all__ = ["involution", "output_size", "SUPPORTED_DTYPES"]
 
 SUPPORTED_DTYPES = (tf.float16, tf.bfloat16, tf.float32, tf.float64)
@@ -34,15 +36,6 @@ SUPPORTED_DTYPES = (tf.float16, tf.bfloat16, tf.float32, tf.float64)
 def output_size(size: int, strides: int) -> int:
     """Output height or width of an involution with "same" padding: ceil(size / strides)."""
     return -(-size // strides)
-
-
-def check_geometry(kernel_size: int, strides: int, dilation_rate: int) -> None:
-    """Raise ``ValueError`` unless kernel_size is odd and positive and strides, dilation_rate >= 1."""
-    for name, value in (("kernel_size", kernel_size), ("strides", strides), ("dilation_rate", dilation_rate)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"`{name}` must be a positive integer, got {value!r}.")
-    if kernel_size % 2 == 0:
-        raise ValueError(f"`kernel_size` must be odd so the window has a centre, got {kernel_size}.")
 
 
 def _check_tensors(x: tf.Tensor, kernel: tf.Tensor, kernel_size: int, strides: int) -> None:
@@ -92,7 +85,7 @@ def involution(
     Returns:
         The output, (batch, ceil(height / s), ceil(width / s), channels), in the dtype of ``x``.
     """
-    check_geometry(kernel_size, strides, dilation_rate)
+    kernel_size, strides, dilation_rate = check_geometry(kernel_size, strides, dilation_rate)
     x = tf.convert_to_tensor(x)
     kernel = tf.convert_to_tensor(kernel)
     _check_tensors(x, kernel, kernel_size, strides)

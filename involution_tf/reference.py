@@ -13,6 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
+    "check_positive_int",
+    "check_geometry",
     "same_padding",
     "conv2d_loop",
     "conv2d",
@@ -24,10 +26,23 @@ __all__ = [
 ]
 
 
-def _check_positive_int(name: str, value: int) -> int:
+def check_positive_int(name: str, value: int) -> int:
+    """``value`` as an int; ``ValueError`` naming the argument unless it is an integer >= 1."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"`{name}` must be a positive integer, got {value!r}.")
     return int(value)
+
+
+def check_geometry(kernel_size: int, strides: int, dilation_rate: int) -> tuple[int, int, int]:
+    """Validate an involution window: kernel_size odd and positive, strides and dilation_rate >= 1."""
+    kernel_size = check_positive_int("kernel_size", kernel_size)
+    if kernel_size % 2 == 0:
+        raise ValueError(f"`kernel_size` must be odd so the window has a centre, got {kernel_size}.")
+    return (
+        kernel_size,
+        check_positive_int("strides", strides),
+        check_positive_int("dilation_rate", dilation_rate),
+    )
 
 
 def _check_image(x: np.ndarray) -> np.ndarray:
@@ -73,7 +88,7 @@ def _check_conv_args(x, filters, strides):
             f"`filters` must have shape (K, K, {x.shape[3]}, C_out) for an input with "
             f"{x.shape[3]} channels, got {filters.shape}."
         )
-    return x, filters, _check_positive_int("strides", strides)
+    return x, filters, check_positive_int("strides", strides)
 
 
 def conv2d_loop(x: np.ndarray, filters: np.ndarray, strides: int = 1, padding: str = "same") -> np.ndarray:
@@ -112,11 +127,7 @@ def conv2d(x: np.ndarray, filters: np.ndarray, strides: int = 1, padding: str = 
 
 def _check_involution_args(x, kernel, kernel_size, strides, dilation_rate):
     x = _check_image(x)
-    kernel_size = _check_positive_int("kernel_size", kernel_size)
-    if kernel_size % 2 == 0:
-        raise ValueError(f"`kernel_size` must be odd so the window has a centre, got {kernel_size}.")
-    strides = _check_positive_int("strides", strides)
-    dilation_rate = _check_positive_int("dilation_rate", dilation_rate)
+    kernel_size, strides, dilation_rate = check_geometry(kernel_size, strides, dilation_rate)
     kernel = np.asarray(kernel)
     batch, height, width, channels = x.shape
     out_h, out_w = -(-height // strides), -(-width // strides)
@@ -186,7 +197,7 @@ def average_pool_same(x: np.ndarray, pool: int) -> np.ndarray:
     As in TensorFlow, padded positions are left out of the average (not counted as zeros).
     """
     x = _check_image(x)
-    pool = _check_positive_int("pool", pool)
+    pool = check_positive_int("pool", pool)
     if pool == 1:
         return x
     out_h, top, bottom = same_padding(x.shape[1], pool, pool)
