@@ -19,18 +19,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import statistics
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 import keras
 import tensorflow as tf
 
 from involution_tf import ops
+from involution_tf.records import device_name, replace_section, write_text_atomically
 
 # (B, H, W, C, K, G) of the issue: MNIST-sized, CIFAR-sized, and a RedNet stage at K=7.
 DEFAULT_SHAPES = ((128, 28, 28, 32, 3, 2), (128, 32, 32, 64, 3, 4), (32, 56, 56, 64, 7, 4))
@@ -144,24 +142,6 @@ def traffic_bytes(shape: Sequence[int], itemsize: int = 4) -> tuple[int, int]:
     return forward, forward + (3 * x + 2 * kernel + x) * itemsize
 
 
-def device_name() -> str:
-    gpus = tf.config.list_physical_devices("GPU")
-    if gpus:
-        return tf.config.experimental.get_device_details(gpus[0]).get("device_name", "GPU")
-    return f"CPU: {_cpu_model()} ({os.cpu_count()} cores)"
-
-
-def _cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def run(shapes: Sequence[Sequence[int]], repeats: int) -> dict:
     """Measure everything and return it as one JSON-ready record."""
     bandwidth = copy_bandwidth()
@@ -224,26 +204,6 @@ def format_report(record: dict) -> str:
     return "\n".join(lines)
 
 
-README_START, README_END = "<!-- benchmark:start -->", "<!-- benchmark:end -->"
-
-
-def update_readme(path: str, report: str) -> None:
-    """Replace the text between the README's benchmark markers with ``report``."""
-    text = Path(path).read_text()
-    if README_START not in text or README_END not in text:
-        raise ValueError(f"`--readme` {path!r} has no {README_START} ... {README_END} section to replace.")
-    head, rest = text.split(README_START, 1)
-    tail = rest.split(README_END, 1)[1]
-    _write_atomically(path, f"{head}{README_START}\n{report}\n{README_END}{tail}")
-
-
-def _write_atomically(path: str, text: str) -> None:
-    """Write a sibling temporary file, then rename it over ``path``: a crash leaves the old file whole."""
-    tmp = Path(f"{path}.part")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small shapes, a few seconds (for tests and CI)")
@@ -260,9 +220,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     report = format_report(record)
     print(report)
     if args.json:
-        _write_atomically(args.json, json.dumps(record, indent=2) + "\n")
+        write_text_atomically(args.json, json.dumps(record, indent=2) + "\n")
     if args.readme:
-        update_readme(args.readme, report)
+        replace_section(args.readme, "benchmark", report)
 
 
 if __name__ == "__main__":

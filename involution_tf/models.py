@@ -1,43 +1,135 @@
-"""Model builders for the dataset comparison (issue 5, in progress): the seed study's convolution baselines.
+"""Model builders for the dataset comparison: the seed study's networks, and involution done right.
 
-The seed study compared convolution networks with same-architecture involution networks. Its baselines:
+``build_model(name, dataset)`` makes one of four networks (10 logits out):
 
-* MNIST: the keras.io "Simple MNIST convnet" (Conv32 - pool - Conv64 - pool - Flatten - Dropout 0.5 -
-  Dense 10),
-  34,826 parameters;
-* Fashion-MNIST and CIFAR-10: Conv32 - pool - Conv64 - pool - Conv64 (3x3 "same", ReLU) - Flatten - Dense 64 -
-  Dense 10, 257,162 and 319,178 parameters.
+* ``conv_baseline`` - the seed's convolution networks. MNIST: the keras.io "Simple MNIST convnet"
+  (Conv32 - pool - Conv64 - pool - Flatten - Dropout 0.5 - Dense 10), 34,826 parameters.
+  Fashion-MNIST and CIFAR-10: Conv32 - pool - Conv64 - pool - Conv64 (3x3 "same", ReLU) - Flatten -
+  Dense 64 - Dense 10, 257,162 and 319,178 parameters.
+* ``involution_swap`` - the same architecture with every Conv2D replaced by a 3x3 involution that
+  keeps the input's channels (one group), as the seed and the public Keras example did. The network
+  never mixes channels before the dense head, which is why it has so few parameters - and why it
+  learns so little.
+* ``rednet`` - involution as the paper uses it (RedNet): a 3x3 convolution stem, then residual
+  bottlenecks in which 1x1 convolutions mix channels and a 7x7 involution (stride in the involution)
+  mixes space, BatchNorm everywhere, global average pooling, one dense layer.
+* ``rednet_conv_control`` - the same network with a 3x3 convolution in place of every involution:
+  the control that isolates what the involution itself contributes.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import keras
 
-__all__ = ["INPUT_SHAPES", "conv_baseline"]
+from involution_tf.layers import Involution
+
+__all__ = ["INPUT_SHAPES", "MODELS", "input_shape", "RedNetConfig", "REDNET_CONFIGS", "build_model"]
 
 INPUT_SHAPES = {"mnist": (28, 28, 1), "fashion_mnist": (28, 28, 1), "cifar10": (32, 32, 3)}
+MODELS = ("conv_baseline", "involution_swap", "rednet", "rednet_conv_control")
 
 
-def _input_shape(dataset: str) -> tuple[int, int, int]:
+@dataclass(frozen=True)
+class RedNetConfig:
+    """Size of a RedNet-style network: a 3x3 convolution stem at full resolution, then (bottleneck
+    width, blocks) per stage, each stage halving the resolution in its first block (on a CPU, full
+    resolution is where the time goes). A block's output has ``expansion`` x its width."""
+
+    stem: int
+    stages: tuple[tuple[int, int], ...]
+    expansion: int = 2
+    kernel_size: int = 7
+    group_channels: int = 8
+    reduction_ratio: int = 4
+
+
+REDNET_CONFIGS = {
+    "mnist": RedNetConfig(stem=16, stages=((8, 1), (16, 1), (16, 1))),
+    "fashion_mnist": RedNetConfig(stem=24, stages=((16, 1), (32, 2), (32, 2))),
+    "cifar10": RedNetConfig(stem=32, stages=((16, 1), (32, 2), (48, 2))),
+}
+
+
+def input_shape(dataset: str) -> tuple[int, int, int]:
+    """The (height, width, channels) of a dataset's images; `ValueError` for an unknown name."""
     if dataset not in INPUT_SHAPES:
         raise ValueError(f"`dataset` must be one of {sorted(INPUT_SHAPES)}, got {dataset!r}.")
     return INPUT_SHAPES[dataset]
 
 
-def conv_baseline(dataset: str) -> keras.Model:
-    """The seed's convolution network for ``dataset`` (logits out, 10 classes)."""
-    inputs = keras.Input(_input_shape(dataset))
+def build_model(name: str, dataset: str) -> keras.Model:
+    """The network ``name`` (one of :data:`MODELS`) for ``dataset``, named ``<name>_<dataset>``."""
+    if name not in MODELS:
+        raise ValueError(f"`name` must be one of {list(MODELS)}, got {name!r}.")
+    inputs = keras.Input(input_shape(dataset))
+    if name in ("conv_baseline", "involution_swap"):
+        outputs = _seed_network(inputs, dataset, involution=name == "involution_swap")
+    else:
+        outputs = _rednet(inputs, REDNET_CONFIGS[dataset], involution=name == "rednet")
+    return keras.Model(inputs, outputs, name=f"{name}_{dataset}")
+
+
+def _seed_layer(x, filters: int, padding: str, involution: bool):
+    """One of the seed's 3x3 layers: a ReLU convolution, or the involution that replaced it."""
+    if not involution:
+        return keras.layers.Conv2D(filters, 3, padding=padding, activation="relu")(x)
+    channels = x.shape[-1]
+    x = Involution(kernel_size=3, group_channels=channels, reduction_ratio=2)(x)
+    return keras.layers.ReLU()(x)
+
+
+def _seed_network(inputs, dataset: str, involution: bool):
+    """The seed's convolution network for ``dataset``, or its involution swap."""
     if dataset == "mnist":
-        x = keras.layers.Conv2D(32, 3, activation="relu")(inputs)
+        x = _seed_layer(inputs, 32, "valid", involution)
         x = keras.layers.MaxPooling2D()(x)
-        x = keras.layers.Conv2D(64, 3, activation="relu")(x)
+        x = _seed_layer(x, 64, "valid", involution)
         x = keras.layers.MaxPooling2D()(x)
         x = keras.layers.Dropout(0.5)(keras.layers.Flatten()(x))
     else:
-        x = keras.layers.Conv2D(32, 3, padding="same", activation="relu")(inputs)
-        x = keras.layers.MaxPooling2D()(x)
-        x = keras.layers.Conv2D(64, 3, padding="same", activation="relu")(x)
-        x = keras.layers.MaxPooling2D()(x)
-        x = keras.layers.Conv2D(64, 3, padding="same", activation="relu")(x)
+        x = inputs
+        for filters, pool in ((32, True), (64, True), (64, False)):
+            x = _seed_layer(x, filters, "same", involution)
+            x = keras.layers.MaxPooling2D()(x) if pool else x
         x = keras.layers.Dense(64, activation="relu")(keras.layers.Flatten()(x))
-    return keras.Model(inputs, keras.layers.Dense(10)(x), name=f"conv_baseline_{dataset}")
+    return keras.layers.Dense(10)(x)
+
+
+def _conv_bn(x, filters: int, kernel_size: int = 1, strides: int = 1, relu: bool = True):
+    x = keras.layers.Conv2D(filters, kernel_size, strides, padding="same", use_bias=False)(x)
+    x = keras.layers.BatchNormalization()(x)
+    return keras.layers.ReLU()(x) if relu else x
+
+
+def _spatial(x, config: RedNetConfig, strides: int, involution: bool):
+    """The block's spatial mixing: the involution, or the 3x3 convolution of the control."""
+    if involution:
+        x = Involution(config.kernel_size, strides, config.group_channels, config.reduction_ratio)(x)
+        x = keras.layers.BatchNormalization()(x)
+        return keras.layers.ReLU()(x)
+    return _conv_bn(x, x.shape[-1], 3, strides)
+
+
+def _bottleneck(x, width: int, strides: int, config: RedNetConfig, involution: bool):
+    """RedNet's bottleneck: 1x1 reduce, spatial mixing (with the stride), 1x1 expand, residual add."""
+    out = width * config.expansion
+    shortcut = x
+    if strides > 1:
+        shortcut = keras.layers.AveragePooling2D(strides, padding="same")(shortcut)
+    if strides > 1 or x.shape[-1] != out:
+        shortcut = _conv_bn(shortcut, out, relu=False)
+    y = _conv_bn(x, width)
+    y = _spatial(y, config, strides, involution)
+    y = _conv_bn(y, out, relu=False)
+    return keras.layers.ReLU()(keras.layers.Add()([shortcut, y]))
+
+
+def _rednet(inputs, config: RedNetConfig, involution: bool):
+    x = _conv_bn(inputs, config.stem, 3)
+    for width, blocks in config.stages:
+        for block in range(blocks):
+            x = _bottleneck(x, width, 2 if block == 0 else 1, config, involution)
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    return keras.layers.Dense(10)(x)

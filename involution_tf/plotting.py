@@ -9,7 +9,15 @@ import numpy as np
 
 from involution_tf import costs
 
-__all__ = ["show_images", "plot_cost_curves", "plot_pixel_kernels", "plot_benchmark"]
+__all__ = [
+    "show_images",
+    "plot_cost_curves",
+    "plot_pixel_kernels",
+    "plot_benchmark",
+    "plot_accuracy_vs_params",
+    "plot_training_curves",
+    "plot_epoch_times",
+]
 
 
 def show_images(images: Sequence[np.ndarray], titles: Sequence[str], ncols: int | None = None, cmap="gray"):
@@ -114,5 +122,86 @@ def plot_benchmark(record: dict):
     axes[2].tick_params(axis="x", labelsize=8)
     axes[2].legend(fontsize=8)
     fig.suptitle(record["device"], fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+MODEL_STYLES = {
+    "conv_baseline": ("C0", "o"),
+    "involution_swap": ("C1", "o"),
+    "rednet": ("C1", "*"),
+    "rednet_conv_control": ("C0", "*"),
+}
+
+
+def _by_dataset(records: Sequence[dict]) -> dict[str, list[dict]]:
+    grouped: dict[str, list[dict]] = {}
+    for record in records:
+        grouped.setdefault(record["dataset"], []).append(record)
+    return grouped
+
+
+def plot_accuracy_vs_params(records: Sequence[dict]):
+    """Test accuracy against parameter count (log scale, as in the paper's figures), one panel per
+    dataset: blue for convolution networks, orange for involution networks."""
+    grouped = _by_dataset(records)
+    fig, axes = plt.subplots(1, len(grouped), figsize=(4.6 * len(grouped), 3.8), squeeze=False)
+    for ax, (dataset, runs) in zip(axes[0], grouped.items()):
+        for run in runs:
+            colour, marker = MODEL_STYLES[run["model"]]
+            ax.scatter(run["params"], 100 * run["test_accuracy"], c=colour, marker=marker, s=90)
+            ax.annotate(
+                run["model"],
+                (run["params"], 100 * run["test_accuracy"]),
+                fontsize=8,
+                xytext=(5, -10),
+                textcoords="offset points",
+            )
+        ax.set(xscale="log", xlabel="parameters", ylabel="test accuracy (%)", title=dataset)
+        ax.grid(True, which="both", alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def plot_training_curves(records: Sequence[dict]):
+    """Test accuracy after every epoch, one panel per dataset, every model."""
+    grouped = _by_dataset(records)
+    fig, axes = plt.subplots(1, len(grouped), figsize=(4.6 * len(grouped), 3.6), squeeze=False)
+    for ax, (dataset, runs) in zip(axes[0], grouped.items()):
+        for run in runs:
+            colour, marker = MODEL_STYLES[run["model"]]
+            accuracy = 100 * np.asarray(run["history"]["val_accuracy"])
+            ax.plot(np.arange(1, len(accuracy) + 1), accuracy, colour, marker=marker, label=run["model"])
+        ax.set(xlabel="epoch", ylabel="test accuracy (%)", title=dataset)
+        ax.grid(True, alpha=0.3)
+    axes[0, 0].legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_epoch_times(records: Sequence[dict]):
+    """Seconds per training epoch (median over epochs) of every model, grouped by dataset."""
+    grouped = _by_dataset(records)
+    models = list(MODEL_STYLES)
+    fig, ax = plt.subplots(figsize=(9, 3.6))
+    width = 0.8 / len(models)
+    for n, model in enumerate(models):
+        times = [
+            next((r["seconds_per_epoch"] for r in runs if r["model"] == model), np.nan)
+            for runs in grouped.values()
+        ]
+        ax.bar(
+            np.arange(len(grouped)) + n * width,
+            times,
+            width,
+            color=MODEL_STYLES[model][0],
+            hatch="//" if model.startswith("rednet") else None,
+            alpha=0.85,
+            label=model,
+        )
+    ax.set_xticks(np.arange(len(grouped)) + 0.4 - width / 2)
+    ax.set_xticklabels(list(grouped))
+    ax.set(ylabel="seconds per epoch", title=f"training time per epoch - {records[0]['device']}")
+    ax.legend(fontsize=8)
     fig.tight_layout()
     return fig

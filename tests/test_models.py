@@ -1,21 +1,68 @@
-"""Model builders: the seed's convolution baselines have exactly the seed's parameter counts."""
+"""Model builders: the seed's exact parameter counts, the swap's structure, the RedNet budget."""
 
 import numpy as np
 import pytest
 
 from involution_tf import models
+from involution_tf.layers import Involution
 
 
 @pytest.mark.parametrize(
     "dataset, params", [("mnist", 34_826), ("fashion_mnist", 257_162), ("cifar10", 319_178)]
 )
 def test_conv_baselines_have_the_seed_parameter_counts(dataset, params):
-    model = models.conv_baseline(dataset)
-    assert model.count_params() == params
-    x = np.zeros((2, *models.INPUT_SHAPES[dataset]), np.float32)
-    assert model(x).shape == (2, 10)
+    assert models.build_model("conv_baseline", dataset).count_params() == params
 
 
-def test_unknown_dataset():
-    with pytest.raises(ValueError, match="`dataset` must be one of"):
-        models.conv_baseline("svhn")
+@pytest.mark.parametrize("dataset", sorted(models.INPUT_SHAPES))
+@pytest.mark.parametrize("name", models.MODELS)
+def test_every_model_maps_a_batch_to_ten_logits(name, dataset):
+    model = models.build_model(name, dataset)
+    assert model.name == f"{name}_{dataset}"
+    x = np.random.default_rng(0).random((2, *models.INPUT_SHAPES[dataset]), dtype=np.float32)
+    assert model(x, training=False).shape == (2, 10)
+
+
+@pytest.mark.parametrize(
+    "dataset, conv_layers, seed_trainable",
+    [("mnist", 2, 544), ("fashion_mnist", 3, 3_916), ("cifar10", 3, 13_074)],
+)
+def test_involution_swap_replaces_every_conv_and_keeps_the_channels(dataset, conv_layers, seed_trainable):
+    swap = models.build_model("involution_swap", dataset)
+    involutions = [layer for layer in swap.layers if isinstance(layer, Involution)]
+    assert len(involutions) == conv_layers
+    channels = models.INPUT_SHAPES[dataset][-1]
+    assert all(layer.output.shape[-1] == channels and layer.groups == 1 for layer in involutions)
+    assert not any(type(layer).__name__ == "Conv2D" for layer in swap.layers)
+    # The seed counted trainable weights and had a bias on the reduce 1x1 conv: one per involution.
+    trainable = sum(int(np.prod(w.shape)) for w in swap.trainable_weights)
+    assert trainable + conv_layers == seed_trainable
+
+
+@pytest.mark.parametrize("dataset", sorted(models.INPUT_SHAPES))
+def test_rednet_has_at_most_a_third_of_the_baseline_parameters(dataset):
+    rednet = models.build_model("rednet", dataset).count_params()
+    assert rednet <= models.build_model("conv_baseline", dataset).count_params() / 3
+
+
+@pytest.mark.parametrize("dataset", sorted(models.INPUT_SHAPES))
+def test_control_differs_from_rednet_only_in_the_spatial_layer(dataset):
+    def kinds(name, swap):
+        layers = models.build_model(name, dataset).layers
+        return [swap.get(type(layer).__name__, type(layer).__name__) for layer in layers]
+
+    rednet = models.build_model("rednet", dataset)
+    involutions = sum(isinstance(layer, Involution) for layer in rednet.layers)
+    assert involutions == sum(blocks for _, blocks in models.REDNET_CONFIGS[dataset].stages)
+    control = kinds("rednet_conv_control", {})
+    assert control.count("Conv2D") == kinds("rednet", {}).count("Conv2D") + involutions
+    assert "Involution" not in control
+
+
+@pytest.mark.parametrize(
+    "args, match",
+    [(("conv_baseline", "svhn"), "`dataset` must be one of"), (("resnet", "mnist"), "`name` must be one of")],
+)
+def test_unknown_names(args, match):
+    with pytest.raises(ValueError, match=match):
+        models.build_model(*args)

@@ -1,0 +1,153 @@
+"""The convolution-vs-involution comparison, read from result records: tables, ratios and the README.
+
+The records are what :func:`involution_tf.training.train_and_evaluate` wrote (``results/comparison.json``
+for the committed full runs). Nothing here measures or types a figure of ours; the seed study's own
+figures, which the comparison puts beside ours, are quoted from its presentation in :data:`SEED`.
+
+    python -m involution_tf.comparison [--results FILE] [--readme README.md]
+
+prints the table and, with ``--readme``, writes it between the README's ``results`` markers.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterable
+
+from involution_tf.models import INPUT_SHAPES, MODELS
+from involution_tf.records import DEFAULT_RESULTS, load_records, replace_section
+
+__all__ = [
+    "SEED",
+    "TARGETS",
+    "DATASET_NAMES",
+    "latest",
+    "speed_ratios",
+    "results_table",
+    "targets_report",
+    "main",
+]
+
+DATASET_NAMES = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST", "cifar10": "CIFAR-10"}
+
+# The seed study's results table (accuracy, trainable parameters, total training seconds on CPU and on
+# GPU), as its presentation gives them. Its involution networks are our `involution_swap`.
+SEED = {
+    ("mnist", "conv_baseline"): dict(
+        test_accuracy=0.9897, params=34_826, cpu_seconds=502.75, gpu_seconds=65.26
+    ),
+    ("mnist", "involution_swap"): dict(
+        test_accuracy=0.8882, params=544, cpu_seconds=323.23, gpu_seconds=73.35
+    ),
+    ("fashion_mnist", "conv_baseline"): dict(
+        test_accuracy=0.9191, params=257_162, cpu_seconds=982.03, gpu_seconds=86.23
+    ),
+    ("fashion_mnist", "involution_swap"): dict(
+        test_accuracy=0.8234, params=3_916, cpu_seconds=621.97, gpu_seconds=479.08
+    ),
+    ("cifar10", "conv_baseline"): dict(
+        test_accuracy=0.6478, params=319_178, cpu_seconds=1077.86, gpu_seconds=142.44
+    ),
+    ("cifar10", "involution_swap"): dict(
+        test_accuracy=0.3110, params=13_074, cpu_seconds=922.53, gpu_seconds=203.27
+    ),
+}
+
+# The course's targets for `rednet`: at least this test accuracy (and the baseline's), at most this fraction
+# of the baseline's parameters, at most this many seconds of training on a 2-core CPU.
+TARGETS = {"mnist": 0.993, "fashion_mnist": 0.925, "cifar10": 0.80}
+MAX_PARAMS_FRACTION = 1 / 3
+MAX_TRAINING_SECONDS = 15 * 60
+
+# Each involution network and the convolution network it is timed against.
+COUNTERPARTS = {"involution_swap": "conv_baseline", "rednet": "rednet_conv_control"}
+
+
+def latest(records: Iterable[dict]) -> dict[tuple[str, str], dict]:
+    """The last record of every (dataset, model) pair."""
+    return {(r["dataset"], r["model"]): r for r in records}
+
+
+def speed_ratios(records: Iterable[dict]) -> dict[tuple[str, str], float]:
+    """Seconds per epoch of each involution network divided by its convolution counterpart's
+    (below 1: the involution network trains faster), for every pair that has both records."""
+    runs = latest(records)
+    return {
+        (dataset, model): runs[dataset, model]["seconds_per_epoch"] / runs[dataset, conv]["seconds_per_epoch"]
+        for (dataset, model) in runs
+        if model in COUNTERPARTS and (dataset, conv := COUNTERPARTS[model]) in runs
+    }
+
+
+def _seed_cells(dataset: str, model: str) -> str:
+    seed = SEED.get((dataset, model))
+    if seed is None:
+        return "| | | |"
+    return f"| {seed['test_accuracy']:.2%} | {seed['params']:,} | {seed['cpu_seconds']:.0f} s |"
+
+
+def results_table(records: Iterable[dict]) -> str:
+    """A markdown table of every dataset and model with records, the seed's figures beside ours."""
+    runs = latest(records)
+    ratios = speed_ratios(runs.values())
+    lines = [
+        "| dataset | model | test accuracy | parameters | epochs | s / epoch | total s | "
+        "s / epoch vs conv | seed accuracy | seed parameters | seed CPU time |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for dataset in INPUT_SHAPES:
+        for model in MODELS:
+            run = runs.get((dataset, model))
+            if run is None:
+                continue
+            ratio = ratios.get((dataset, model))
+            lines.append(
+                f"| {DATASET_NAMES[dataset]} | {model} | {run['test_accuracy']:.2%} | {run['params']:,} | "
+                f"{run['epochs']} | {run['seconds_per_epoch']:.1f} | {run['total_seconds']:.0f} | "
+                f"{'' if ratio is None else f'{ratio:.2f}x'} {_seed_cells(dataset, model)}"
+            )
+    devices = sorted({r["device"] for r in runs.values()})
+    lines += ["", f"Device: {'; '.join(devices)}." if devices else "No records yet."]
+    return "\n".join(lines)
+
+
+def targets_report(records: Iterable[dict]) -> str:
+    """One line per dataset: does the ``rednet`` record meet each target? (met / MISSED, with figures)."""
+    runs = latest(records)
+    lines = []
+    for dataset, target in TARGETS.items():
+        rednet, baseline = runs.get((dataset, "rednet")), runs.get((dataset, "conv_baseline"))
+        if rednet is None or baseline is None:
+            lines.append(f"{DATASET_NAMES[dataset]}: no rednet and conv_baseline records to check")
+            continue
+        wanted = max(target, baseline["test_accuracy"])
+        fraction = rednet["params"] / baseline["params"]
+        checks = [
+            (
+                rednet["test_accuracy"] >= wanted,
+                f"accuracy {rednet['test_accuracy']:.2%} (target {wanted:.2%})",
+            ),
+            (fraction <= MAX_PARAMS_FRACTION, f"parameters {fraction:.3f} of the baseline (target <= 1/3)"),
+            (
+                rednet["total_seconds"] <= MAX_TRAINING_SECONDS,
+                f"training {rednet['total_seconds'] / 60:.1f} min (target <= 15 min)",
+            ),
+        ]
+        cells = "; ".join(f"{text}: {'met' if ok else 'MISSED'}" for ok, text in checks)
+        lines.append(f"{DATASET_NAMES[dataset]}: {cells}")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description="Print (and put in the README) the comparison table.")
+    parser.add_argument("--results", default=str(DEFAULT_RESULTS), help="JSON results file to read")
+    parser.add_argument("--readme", help="replace the results section of this README with the table")
+    args = parser.parse_args(argv)
+    table = results_table(load_records(args.results))
+    print(table)
+    if args.readme:
+        replace_section(args.readme, "results", table)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+"""Result records: where runs write what they measured, and where the README and notebooks read it.
+
+Every write goes to a sibling temporary file that is then renamed over the target, so an interrupted
+run leaves the previous file whole, never a half-written one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+from pathlib import Path
+
+__all__ = [
+    "DEFAULT_RESULTS",
+    "write_text_atomically",
+    "load_records",
+    "save_record",
+    "replace_section",
+    "device_name",
+]
+
+
+# The committed records of the full runs, which the README and notebook 04 show.
+DEFAULT_RESULTS = Path(__file__).resolve().parents[1] / "results" / "comparison.json"
+
+
+def write_text_atomically(path: str | os.PathLike, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file renamed into place."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def load_records(path: str | os.PathLike) -> list[dict]:
+    """The records of a results file (a JSON list); an empty list if the file does not exist."""
+    path = Path(path)
+    if not path.exists():
+        return []
+    records = json.loads(path.read_text())
+    if not isinstance(records, list):
+        raise ValueError(f"{path} must hold a JSON list of result records, got {type(records).__name__}.")
+    return records
+
+
+def save_record(path: str | os.PathLike, record: dict, key: tuple[str, ...] = ("dataset", "model")) -> None:
+    """Add ``record`` to the results file, replacing an earlier record with the same ``key`` values."""
+    records = [r for r in load_records(path) if any(r.get(k) != record.get(k) for k in key)]
+    write_text_atomically(path, json.dumps([*records, record], indent=1) + "\n")
+
+
+def replace_section(path: str | os.PathLike, name: str, text: str) -> None:
+    """Replace what stands between ``<!-- name:start -->`` and ``<!-- name:end -->`` in a file."""
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    content = Path(path).read_text()
+    if start not in content or end not in content:
+        raise ValueError(f"{path} has no {start} ... {end} section to replace.")
+    head, rest = content.split(start, 1)
+    tail = rest.split(end, 1)[1]
+    write_text_atomically(path, f"{head}{start}\n{text}\n{end}{tail}")
+
+
+def device_name() -> str:
+    """The GPU's name if TensorFlow sees one, else the CPU model and core count."""
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    if gpus:
+        return tf.config.experimental.get_device_details(gpus[0]).get("device_name", "GPU")
+    return f"CPU: {_cpu_model()} ({os.cpu_count()} cores)"
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()

@@ -1,0 +1,117 @@
+"""Training writes honest, complete result records, atomically; recipes and pipelines behave."""
+
+import json
+import subprocess
+import sys
+import textwrap
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from involution_tf import data, records, training
+
+REQUIRED = {"dataset", "model", "params", "epochs", "test_accuracy", "seconds_per_epoch", "device"}
+
+
+def tiny(name="mnist", train=64, test=40):
+    (x_train, y_train), (x_test, y_test) = data.load_sample(name)
+    return (x_train[:train], y_train[:train]), (x_test[:test], y_test[:test])
+
+
+def test_train_and_evaluate_writes_one_complete_record_per_dataset_and_model(tmp_path):
+    results = tmp_path / "results" / "comparison.json"
+    recipe = replace(training.recipe_for("involution_swap", "mnist"), epochs=2, batch_size=32)
+    record = training.train_and_evaluate("involution_swap", "mnist", tiny(), recipe, results, verbose=0)
+    assert REQUIRED <= set(record)
+    assert record["params"] == 546 and record["epochs"] == 2 and record["test_images"] == 40
+    assert 0.0 <= record["test_accuracy"] <= 1.0
+    assert record["test_accuracy"] == record["history"]["val_accuracy"][-1]
+    assert len(record["epoch_seconds"]) == 2 and record["seconds_per_epoch"] > 0
+    assert record["total_seconds"] == pytest.approx(sum(record["epoch_seconds"]))
+    assert json.loads(results.read_text()) == [record]
+
+    again = training.train_and_evaluate("involution_swap", "mnist", tiny(), recipe, results, verbose=0)
+    assert records.load_records(results) == [again]  # replaced, not appended
+
+
+def test_rednet_recipe_trains_rednet_and_its_control_alike():
+    for dataset in ("mnist", "fashion_mnist", "cifar10"):
+        assert training.recipe_for("rednet", dataset) == training.recipe_for("rednet_conv_control", dataset)
+        assert training.recipe_for("conv_baseline", dataset) == training.recipe_for(
+            "involution_swap", dataset
+        )
+    assert training.recipe_for("rednet", "mnist").flip is False  # a flipped digit is another digit
+
+
+@pytest.mark.parametrize(
+    "args, match",
+    [(("resnet", "mnist"), "`model` must be one of"), (("rednet", "svhn"), "`dataset` must be one of")],
+)
+def test_recipe_rejects_unknown_names(args, match):
+    with pytest.raises(ValueError, match=match):
+        training.recipe_for(*args)
+
+
+def test_pipeline_scales_one_hot_encodes_and_augments_without_changing_shapes():
+    (x, y), _ = tiny("cifar10", train=16)
+    recipe = replace(training.recipe_for("rednet", "cifar10"), batch_size=16)
+    plain = next(iter(training.make_dataset(x, y, recipe, training=False)))
+    augmented = next(iter(training.make_dataset(x, y, recipe, training=True)))
+    assert plain[0].shape == augmented[0].shape == (16, 32, 32, 3)
+    np.testing.assert_allclose(plain[0].numpy(), x / 255.0, atol=1e-6)
+    np.testing.assert_array_equal(np.argmax(plain[1], axis=1), y.ravel())
+    assert 0.0 <= float(np.min(augmented[0])) and float(np.max(augmented[0])) <= 1.0
+    assert not np.allclose(np.sort(augmented[0].numpy().ravel()), np.sort(plain[0].numpy().ravel()))
+
+
+def test_an_interrupted_write_leaves_the_previous_results_whole(tmp_path, monkeypatch):
+    results = tmp_path / "comparison.json"
+    records.save_record(results, {"dataset": "mnist", "model": "rednet", "test_accuracy": 0.5})
+    before = results.read_text()
+
+    def crash(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(records.os, "replace", crash)
+    with pytest.raises(KeyboardInterrupt):
+        records.save_record(results, {"dataset": "mnist", "model": "rednet", "test_accuracy": 0.9})
+    assert results.read_text() == before
+
+
+def test_results_file_must_hold_a_list(tmp_path):
+    bad = tmp_path / "comparison.json"
+    bad.write_text("{}")
+    with pytest.raises(ValueError, match="must hold a JSON list"):
+        records.load_records(bad)
+
+
+def test_trains_under_a_mirrored_strategy_and_from_the_command_line(tmp_path):
+    code = """
+        import json, sys, tensorflow as tf
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+        from dataclasses import replace
+        from involution_tf import data, training
+        (x, y), (xt, yt) = data.load_sample("fashion_mnist")
+        recipe = replace(training.recipe_for("rednet", "fashion_mnist"), epochs=1, batch_size=32)
+        strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+        arrays = (x[:64], y[:64]), (xt[:32], yt[:32])
+        record = training.train_and_evaluate(
+            "rednet", "fashion_mnist", arrays, recipe, strategy=strategy, verbose=0
+        )
+        print(strategy.num_replicas_in_sync, record["params"])
+        training.main(["mnist", "conv_baseline", "--quick", "--results", "cli.json"])
+    """
+    result = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.splitlines()[0].split()[0] == "2"
+    assert "mnist conv_baseline: test accuracy" in result.stdout
+    (record,) = json.loads((tmp_path / "cli.json").read_text())
+    assert record["epochs"] == 1 and record["train_images"] == 2000 and record["params"] == 34_826
