@@ -41,14 +41,14 @@ class RedNetConfig:
     stages: tuple[tuple[int, int], ...]
     expansion: int = 2
     kernel_size: int = 7
-    group_channels: int = 8
+    group_channels: int = 16
     reduction_ratio: int = 4
 
 
 REDNET_CONFIGS = {
-    "mnist": RedNetConfig(stem=16, stages=((8, 1), (16, 1), (16, 1))),
-    "fashion_mnist": RedNetConfig(stem=24, stages=((16, 1), (32, 2), (32, 2))),
-    "cifar10": RedNetConfig(stem=32, stages=((16, 1), (32, 2), (48, 2))),
+    "mnist": RedNetConfig(stem=16, stages=((16, 1), (32, 1))),
+    "fashion_mnist": RedNetConfig(stem=16, stages=((16, 1), (32, 2), (64, 1))),
+    "cifar10": RedNetConfig(stem=16, stages=((16, 1), (32, 2), (64, 2))),
 }
 
 
