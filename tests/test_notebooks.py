@@ -11,12 +11,36 @@ import nbformat
 import papermill
 import pytest
 
-from involution_tf import benchmark, costs, data, layers, ops, plotting, reference
+from involution_tf import (
+    benchmark,
+    comparison,
+    costs,
+    data,
+    layers,
+    models,
+    ops,
+    plotting,
+    records,
+    reference,
+    training,
+)
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 PACKAGE_NAMES = {
     name
-    for module in (benchmark, costs, data, layers, ops, plotting, reference)
+    for module in (
+        benchmark,
+        comparison,
+        costs,
+        data,
+        layers,
+        models,
+        ops,
+        plotting,
+        records,
+        reference,
+        training,
+    )
     for name, obj in vars(module).items()
     if (inspect.isfunction(obj) or inspect.isclass(obj))
     and getattr(obj, "__module__", "").startswith("involution_tf")
@@ -24,7 +48,7 @@ PACKAGE_NAMES = {
 
 
 def test_the_course_has_its_notebooks_in_order():
-    assert [p.name[:3] for p in NOTEBOOKS][:3] == ["01_", "02_", "03_"]
+    assert [p.name[:3] for p in NOTEBOOKS] == ["01_", "02_", "03_", "04_"]
 
 
 def code_cells(path):
