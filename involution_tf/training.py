@@ -101,6 +101,21 @@ def _augment(image: tf.Tensor, recipe: Recipe) -> tf.Tensor:
     return tf.image.random_flip_left_right(image) if recipe.flip else image
 
 
+def _check_arrays(arrays, dataset: str) -> tuple:
+    """``arrays`` unchanged if they hold the dataset's images (grayscale ones may lack the channel axis)
+    and one label per image; else a ``ValueError`` that says what was expected."""
+    (x_train, y_train), (x_test, y_test) = arrays
+    want = models.input_shape(dataset)
+    accepted = {want, want[:2]} if want[2] == 1 else {want}
+    for split, x, y in (("train", x_train, y_train), ("test", x_test, y_test)):
+        if tuple(np.shape(x)[1:]) not in accepted or len(x) != len(y) or not len(x):
+            raise ValueError(
+                f"`arrays` must hold {dataset} images of shape (n, {', '.join(map(str, want))}) with one "
+                f"label each; got {split} images of shape {np.shape(x)} and labels {np.shape(y)}."
+            )
+    return arrays
+
+
 def _optimizer(recipe: Recipe, steps_per_epoch: int) -> keras.optimizers.Optimizer:
     if not recipe.warmup_epochs:
         return keras.optimizers.Adam(recipe.learning_rate)
@@ -156,7 +171,7 @@ def train_and_evaluate(
         strategy: a ``tf.distribute`` strategy to build and train the model under.
     """
     recipe = recipe or recipe_for(model, dataset)
-    (x_train, y_train), (x_test, y_test) = arrays or data.load_dataset(dataset)
+    (x_train, y_train), (x_test, y_test) = _check_arrays(arrays or data.load_dataset(dataset), dataset)
     keras.utils.set_random_seed(seed)
     train = make_dataset(x_train, y_train, recipe, training=True, seed=seed)
     test = make_dataset(x_test, y_test, recipe, training=False)

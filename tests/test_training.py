@@ -115,3 +115,18 @@ def test_trains_under_a_mirrored_strategy_and_from_the_command_line(tmp_path):
     assert "mnist conv_baseline: test accuracy" in result.stdout
     (record,) = json.loads((tmp_path / "cli.json").read_text())
     assert record["epochs"] == 1 and record["train_images"] == 2000 and record["params"] == 34_826
+
+
+@pytest.mark.parametrize(
+    "dataset, arrays",
+    [
+        ("cifar10", tiny("mnist")),  # 28x28 digits for a 32x32x3 network
+        (
+            "mnist",
+            ((np.zeros((4, 28, 28), np.uint8), np.zeros(3)), (np.zeros((2, 28, 28), np.uint8), np.zeros(2))),
+        ),
+    ],
+)
+def test_arrays_that_do_not_fit_the_dataset_are_refused_before_training(dataset, arrays):
+    with pytest.raises(ValueError, match=r"`arrays` must hold .* images of shape"):
+        training.train_and_evaluate("conv_baseline", dataset, arrays)
