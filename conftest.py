@@ -8,6 +8,8 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ["INVOLUTION_TF_QUICK"] = "1"
+# Before any test imports TensorFlow: its CPU peak-memory statistics (the benchmark's) need the BFC allocator.
+os.environ.setdefault("TF_CPU_ALLOCATOR_USE_BFC", "true")
 
 
 def pytest_sessionfinish(session, exitstatus):

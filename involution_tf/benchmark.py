@@ -19,16 +19,21 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 
-import keras
-import tensorflow as tf
+# TensorFlow reports peak memory on the CPU only with its BFC allocator, chosen when TensorFlow loads:
+# this works when the benchmark is the first to import it (as `python -m involution_tf.benchmark`).
+os.environ.setdefault("TF_CPU_ALLOCATOR_USE_BFC", "true")
 
-from involution_tf import ops
-from involution_tf.records import device_name, replace_section, write_text_atomically
+import keras  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from involution_tf import ops  # noqa: E402
+from involution_tf.records import device_name, replace_section, write_text_atomically  # noqa: E402
 
 # (B, H, W, C, K, G) of the issue: MNIST-sized, CIFAR-sized, and a RedNet stage at K=7.
 DEFAULT_SHAPES = ((128, 28, 28, 32, 3, 2), (128, 32, 32, 64, 3, 4), (32, 56, 56, 64, 7, 4))
@@ -53,7 +58,7 @@ def extract_patches_involution(x: tf.Tensor, kernel: tf.Tensor, kernel_size: int
 class Timing:
     forward: float
     forward_backward: float
-    peak_bytes: int  # allocated by one forward+backward step, beyond its inputs
+    peak_bytes: int | None  # allocated by one forward+backward step, beyond its inputs (None: unknown)
 
 
 def _steps(name: str, x: tf.Tensor, kernel: tf.Tensor, k: int) -> tuple[Callable, Callable]:
@@ -97,9 +102,13 @@ def _time_once(step: Callable) -> float:
     return time.perf_counter() - start
 
 
-def _peak_bytes(step: Callable) -> int:
-    """Peak bytes the step allocated on top of what already existed (its inputs, the weights)."""
-    tf.config.experimental.reset_memory_stats("CPU:0")
+def _peak_bytes(step: Callable) -> int | None:
+    """Peak bytes the step allocated on top of what already existed (its inputs, the weights); None
+    when TensorFlow keeps no statistics (it was imported before this module, without the BFC allocator)."""
+    try:
+        tf.config.experimental.reset_memory_stats("CPU:0")
+    except ValueError:
+        return None
     before = tf.config.experimental.get_memory_info("CPU:0")["current"]
     _time_once(step)
     return tf.config.experimental.get_memory_info("CPU:0")["peak"] - before
@@ -199,9 +208,13 @@ def format_report(record: dict) -> str:
     lines += ["", "| B,H,W,C,K,G | " + " | ".join(f"{n} fwd+bwd peak MiB" for n in CONTENDERS) + " |"]
     lines.append("|---|" + "---|" * len(CONTENDERS))
     for row in record["rows"]:
-        peaks = " | ".join(f"{row['timings'][n]['peak_bytes'] / 2**20:.0f}" for n in CONTENDERS)
+        peaks = " | ".join(_mebibytes(row["timings"][n]["peak_bytes"]) for n in CONTENDERS)
         lines.append(f"| {','.join(map(str, row['shape']))} | {peaks} |")
     return "\n".join(lines)
+
+
+def _mebibytes(size: int | None) -> str:
+    return "n/a" if size is None else f"{size / 2**20:.0f}"
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -26,6 +26,7 @@ def test_quick_benchmark_reports_every_contender(tmp_path, capsys):
     for row in record["rows"]:
         assert set(row["timings"]) == set(benchmark.CONTENDERS)
         assert all(t["forward"] > 0 and t["forward_backward"] > 0 for t in row["timings"].values())
+        assert all(t["peak_bytes"] > 0 for t in row["timings"].values())  # conftest chose the BFC allocator
         assert row["bound_forward"] > 0
     printed = capsys.readouterr().out
     assert "vs Conv2D" in printed and printed.count("| fwd+bwd |") == len(benchmark.QUICK_SHAPES)
@@ -47,3 +48,12 @@ def test_readme_shows_the_committed_benchmark_record():
     record = json.loads((ROOT / "results" / "benchmark.json").read_text())
     assert [row["shape"] for row in record["rows"]] == [list(s) for s in benchmark.DEFAULT_SHAPES]
     assert benchmark.format_report(record) in (ROOT / "README.md").read_text()
+
+
+def test_peak_memory_is_reported_unknown_when_tensorflow_keeps_no_statistics(monkeypatch):
+    def unavailable(device):
+        raise ValueError(f"Cannot reset memory stats for device '{device}'")
+
+    monkeypatch.setattr(tf.config.experimental, "reset_memory_stats", unavailable)
+    assert benchmark._peak_bytes(lambda: tf.constant(1.0)) is None
+    assert benchmark._mebibytes(None) == "n/a" and benchmark._mebibytes(3 * 2**20) == "3"
