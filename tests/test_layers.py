@@ -1,9 +1,5 @@
 """The Keras 3 Involution layer: reference equality, shapes, saving, mixed precision, distribution."""
 
-import subprocess
-import sys
-import textwrap
-
 import keras
 import numpy as np
 import pytest
@@ -84,19 +80,7 @@ def test_config_round_trip():
     assert keras.saving.get_registered_object("involution_tf>Involution") is Involution
 
 
-def _run_python(code: str, tmp_path) -> str:
-    result = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    return result.stdout
-
-
-def test_keras_file_loads_in_a_fresh_process_with_identical_predictions(tmp_path):
+def test_keras_file_loads_in_a_fresh_process_with_identical_predictions(tmp_path, run_python):
     x = np.random.default_rng(2).normal(size=(3, 12, 12, 8)).astype(np.float32)
     inputs = keras.Input((12, 12, 8))
     hidden = Involution(3, 2, group_channels=4, name="inv")(inputs)
@@ -106,15 +90,14 @@ def test_keras_file_loads_in_a_fresh_process_with_identical_predictions(tmp_path
     model.save(tmp_path / "model.keras")
     np.save(tmp_path / "x.npy", x)
     np.save(tmp_path / "want.npy", model.predict(x, verbose=0))
-    out = _run_python(
+    out = run_python(
         """
         import numpy as np, keras
         import involution_tf.layers  # registers the layer
         model = keras.saving.load_model("model.keras")
         got = model.predict(np.load("x.npy"), verbose=0)
         print(type(model.get_layer("inv")).__name__, np.abs(got - np.load("want.npy")).max())
-        """,
-        tmp_path,
+        """
     )
     name, err = out.split()
     assert name == "Involution" and float(err) == 0.0
@@ -135,8 +118,8 @@ def test_mixed_float16_policy_computes_in_float16_and_keeps_float32_weights():
     )
 
 
-def test_trains_under_mirrored_strategy_on_two_logical_cpus(tmp_path):
-    out = _run_python(
+def test_trains_under_mirrored_strategy_on_two_logical_cpus(run_python):
+    out = run_python(
         """
         import numpy as np, tensorflow as tf, keras
         cpu = tf.config.list_physical_devices("CPU")[0]
@@ -152,8 +135,7 @@ def test_trains_under_mirrored_strategy_on_two_logical_cpus(tmp_path):
         y = (3.0 + 0.1 * rng.normal(size=(32, 2))).astype("float32")  # far from the initial output
         history = model.fit(x, y, batch_size=8, epochs=3, verbose=0)
         print(strategy.num_replicas_in_sync, history.history["loss"][0], history.history["loss"][-1])
-        """,
-        tmp_path,
+        """
     )
     replicas, first, last = out.split()[-3:]
     assert int(replicas) == 2

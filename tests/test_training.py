@@ -1,9 +1,6 @@
 """Training writes honest, complete result records, atomically; recipes and pipelines behave."""
 
 import json
-import subprocess
-import sys
-import textwrap
 from dataclasses import replace
 
 import numpy as np
@@ -86,7 +83,7 @@ def test_results_file_must_hold_a_list(tmp_path):
         records.load_records(bad)
 
 
-def test_trains_under_a_mirrored_strategy_and_from_the_command_line(tmp_path):
+def test_trains_under_a_mirrored_strategy_and_from_the_command_line(tmp_path, run_python):
     code = """
         import json, sys, tensorflow as tf
         cpu = tf.config.list_physical_devices("CPU")[0]
@@ -103,16 +100,9 @@ def test_trains_under_a_mirrored_strategy_and_from_the_command_line(tmp_path):
         print(strategy.num_replicas_in_sync, record["params"])
         training.main(["mnist", "conv_baseline", "--quick", "--results", "cli.json"])
     """
-    result = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert result.stdout.splitlines()[0].split()[0] == "2"
-    assert "mnist conv_baseline: test accuracy" in result.stdout
+    out = run_python(code)
+    assert out.splitlines()[0].split()[0] == "2"
+    assert "mnist conv_baseline: test accuracy" in out
     (record,) = json.loads((tmp_path / "cli.json").read_text())
     assert record["epochs"] == 1 and record["train_images"] == 2000 and record["params"] == 34_826
 
