@@ -11,8 +11,9 @@ contender alike, the median forward and forward+backward step of:
 * ``Conv2D`` and ``DepthwiseConv2D`` layers of the same shape (C -> C channels, K x K, "same").
 
 It also reports the memory-traffic bound of the op (the bytes a pass must read and write divided
-by the copy bandwidth measured in the same run) and each contender's peak memory as TensorFlow's
-allocator saw it. Timings are never asserted anywhere: on a shared machine only ratios mean much.
+by the copy bandwidth, timed between the contenders so that it sees the same machine they do) and
+each contender's peak memory as TensorFlow's allocator saw it. Timings are never asserted
+anywhere: on a shared machine only ratios mean much.
 """
 
 from __future__ import annotations
@@ -114,32 +115,36 @@ def _peak_bytes(step: Callable) -> int | None:
     return tf.config.experimental.get_memory_info("CPU:0")["peak"] - before
 
 
-def time_shape(shape: Sequence[int], repeats: int) -> dict[str, Timing]:
-    """Median forward and forward+backward seconds and peak bytes of every contender on one shape."""
+def time_shape(shape: Sequence[int], repeats: int) -> tuple[dict[str, Timing], float]:
+    """Median forward and forward+backward seconds and peak bytes of every contender on one shape,
+    and the copy bandwidth (bytes/s) timed between them, so that the bound sees the same machine."""
     b, h, w, c, k, g = shape
     x = tf.random.normal([b, h, w, c])
     kernel = tf.random.normal([b, h, w, g, k * k])
     steps = {name: _steps(name, x, kernel, k) for name in CONTENDERS}
-    for forward, forward_backward in steps.values():  # trace and compile outside the timings
-        _time_once(forward)
-        _time_once(forward_backward)
+    copy, copied_bytes = _copy_step()
+    for step in [copy, *(s for pair in steps.values() for s in pair)]:  # compile outside the timings
+        _time_once(step)
     samples = {name: ([], []) for name in CONTENDERS}
+    copies = []
     for _ in range(repeats):
+        copies.append(_time_once(copy))
         for name, (forward, forward_backward) in steps.items():
             samples[name][0].append(_time_once(forward))
             samples[name][1].append(_time_once(forward_backward))
-    return {
+    timings = {
         name: Timing(statistics.median(f), statistics.median(fb), _peak_bytes(steps[name][1]))
         for name, (f, fb) in samples.items()
     }
+    return timings, copied_bytes / min(copies)  # the fastest copy: the bound errs on the strict side
 
 
-def copy_bandwidth(megabytes: int = 256, repeats: int = 5) -> float:
-    """Bytes per second that a compiled read-one, write-one pass over a large float32 tensor moves."""
+def _copy_step(megabytes: int = 128) -> tuple[Callable, int]:
+    """A compiled read-one, write-one pass over a float32 tensor larger than the caches, and the
+    bytes it moves: what the memory system can do, the yardstick of the traffic bound."""
     a = tf.random.normal([megabytes * 2**20 // 4])
     scale = tf.function(lambda t: t * 2.0, jit_compile=True)
-    best = min(_time_once(lambda: scale(a)) for _ in range(repeats + 1))
-    return 2 * a.shape[0] * 4 / best
+    return lambda: scale(a), 2 * megabytes * 2**20
 
 
 def traffic_bytes(shape: Sequence[int], itemsize: int = 4) -> tuple[int, int]:
@@ -153,22 +158,22 @@ def traffic_bytes(shape: Sequence[int], itemsize: int = 4) -> tuple[int, int]:
 
 def run(shapes: Sequence[Sequence[int]], repeats: int) -> dict:
     """Measure everything and return it as one JSON-ready record."""
-    bandwidth = copy_bandwidth()
     rows = []
     logger, level = tf.get_logger(), tf.get_logger().level
     logger.setLevel(
         "ERROR"
-    )  # each contender is a fresh tf.function traced once: TF's retracing warning is noise
+    )  # each contender is a fresh tf.function traced once: the retracing warning is noise
     try:
-        timings_by_shape = [time_shape(shape, repeats) for shape in shapes]
+        measured = [time_shape(shape, repeats) for shape in shapes]
     finally:
         logger.setLevel(level)
-    for shape, timings in zip(shapes, timings_by_shape):
+    for shape, (timings, bandwidth) in zip(shapes, measured):
         forward_bytes, step_bytes = traffic_bytes(shape)
         rows.append(
             dict(
                 shape=list(shape),
                 timings={name: asdict(t) for name, t in timings.items()},
+                copy_bandwidth_gb_s=bandwidth / 1e9,
                 bound_forward=forward_bytes / bandwidth,
                 bound_forward_backward=step_bytes / bandwidth,
             )
@@ -177,7 +182,6 @@ def run(shapes: Sequence[Sequence[int]], repeats: int) -> dict:
         device=device_name(),
         tensorflow=tf.__version__,
         keras=keras.__version__,
-        copy_bandwidth_gb_s=bandwidth / 1e9,
         repeats=repeats,
         rows=rows,
     )
@@ -187,11 +191,11 @@ def format_report(record: dict) -> str:
     """Markdown tables of ratios (and the times and bounds they come from)."""
     lines = [
         f"Device: {record['device']}; TensorFlow {record['tensorflow']}, Keras {record['keras']}; "
-        f"copy bandwidth {record['copy_bandwidth_gb_s']:.1f} GB/s; median of {record['repeats']} runs.",
+        f"median of {record['repeats']} interleaved runs.",
         "",
         "| B,H,W,C,K,G | pass | involution_tf ms | vs Conv2D | vs DepthwiseConv2D | extract_patches / "
-        "involution_tf | traffic bound ms | involution_tf / bound |",
-        "|---|---|---|---|---|---|---|---|",
+        "involution_tf | copy GB/s | traffic bound ms | involution_tf / bound |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for row in record["rows"]:
         t = row["timings"]
@@ -203,7 +207,8 @@ def format_report(record: dict) -> str:
             lines.append(
                 f"| {','.join(map(str, row['shape']))} | {label} | {ours * 1e3:.2f} | "
                 f"{ours / t['Conv2D'][key]:.2f}x | {ours / t['DepthwiseConv2D'][key]:.2f}x | "
-                f"{t['extract_patches'][key] / ours:.1f}x | {bound * 1e3:.2f} | {ours / bound:.1f}x |"
+                f"{t['extract_patches'][key] / ours:.1f}x | {row['copy_bandwidth_gb_s']:.1f} | "
+                f"{bound * 1e3:.2f} | {ours / bound:.1f}x |"
             )
     lines += ["", "| B,H,W,C,K,G | " + " | ".join(f"{n} fwd+bwd peak MiB" for n in CONTENDERS) + " |"]
     lines.append("|---|" + "---|" * len(CONTENDERS))
