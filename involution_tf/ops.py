@@ -10,11 +10,12 @@ exactly as :func:`involution_tf.reference.involution` does in NumPy. How it is m
 * The forward pass is a sum over the K*K window taps of a strided slice of the padded input times
   one kernel column. XLA fuses the whole sum into one loop over the output, so the
   (B, H, W, K*K, C) patch tensor of the ``tf.image.extract_patches`` approach never exists.
-* The backward pass is written out by hand, in the same gather form, and compiled as well:
-  dkernel is one channel-group reduction per tap, and dx gathers ``dy * kernel`` from the K*K
-  output pixels whose windows cover each input pixel (for stride s, ``dy`` and the kernel are
-  first spread onto the input grid with zeros in between). Left to TensorFlow's automatic
-  differentiation, the slices' gradients would be K*K zero-padded copies of dx, several times slower.
+* The backward pass is written out by hand, in gather form, and compiled as well: dkernel gathers
+  every output pixel's K*K taps and reduces them over each channel group in one fused loop, and dx
+  gathers ``dy * kernel`` from the output pixels whose windows cover each input pixel, one stride
+  phase at a time (for stride s, each of the s*s phases of dx sees only K*K / s^2 taps). Left to
+  TensorFlow's automatic differentiation, the slices' gradients would be K*K zero-padded copies of
+  dx, several times slower.
 * Both passes are ``tf.function(jit_compile=True)`` with relaxed shapes, so a caller gets XLA in
   eager mode, inside ``tf.function`` and under ``model.fit`` without setting any flag, and one trace
   serves every batch and image size (XLA compiles once per concrete shape).
@@ -157,19 +158,6 @@ def _forward(x, kernel, geometry):
     return tf.reshape(y, [batch, out_h, out_w, groups * group_size])
 
 
-def _spread(t: tf.Tensor, strides: int) -> tf.Tensor:
-    """Put t[:, i, j] at [:, i*s, j*s] of a grid s times larger, zeros in between."""
-    if strides == 1:
-        return t
-    shape = tf.shape(t)
-    rest = t.shape[3:]
-    t = tf.pad(
-        t[:, :, None, :, None],
-        [[0, 0], [0, 0], [0, strides - 1], [0, 0], [0, strides - 1]] + [[0, 0]] * len(rest),
-    )
-    return tf.reshape(t, tf.concat([[shape[0], shape[1] * strides, shape[2] * strides], rest], 0))
-
-
 def _tap_indices(geometry, out_h, out_w, padded_width) -> tf.Tensor:
     """Flat index into the padded image of every output pixel's every tap, (out_h*out_w, K*K)."""
     k, s, d = geometry
@@ -181,32 +169,60 @@ def _tap_indices(geometry, out_h, out_w, padded_width) -> tf.Tensor:
 
 
 def _backward(x, kernel, dy, geometry):
-    k, s, d = geometry
-    batch, height, width, out_h, out_w, groups, group_size = _sizes(x, kernel, s)
-    pad = d * (k - 1) // 2
+    """(dx, dkernel) of the involution for the upstream gradient dy."""
+    height, width, group_size = tf.shape(x)[1], tf.shape(x)[2], x.shape[3] // kernel.shape[3]
+    return _input_gradient(kernel, dy, geometry, height, width, group_size), _kernel_gradient(
+        x, kernel, dy, geometry
+    )
 
-    # dkernel[b,i,j,g,t] = sum over the channels of group g of x_pad(tap t) * dy, in one fused loop:
-    # gathering every tap's pixel by its flat index reads dy once, where one reduction per tap
-    # would stream x and dy from memory K*K times (measured 1.6x slower at K=7).
-    x_pad = _pad_spatial(x, pad, pad)
-    padded_width = width + 2 * pad
-    pixels = tf.reshape(x_pad, [batch, -1, groups, group_size])
-    taps = _tap_indices(geometry, out_h, out_w, padded_width)  # (out_h*out_w, K*K)
+
+def _kernel_gradient(x, kernel, dy, geometry):
+    """dkernel[b,i,j,g,t] = sum over the channels of group g of x_pad(tap t) * dy, in one fused loop:
+    gathering every tap's pixel by its flat index reads dy once, where one reduction per tap would
+    stream x and dy from memory K*K times (measured 1.6x slower at K=7)."""
+    k, s, d = geometry
+    batch, _, width, out_h, out_w, groups, group_size = _sizes(x, kernel, s)
+    pad = d * (k - 1) // 2
+    pixels = tf.reshape(_pad_spatial(x, pad, pad), [batch, -1, groups, group_size])
+    taps = _tap_indices(geometry, out_h, out_w, width + 2 * pad)  # (out_h*out_w, K*K)
     windows = tf.transpose(tf.gather(pixels, taps, axis=1), [0, 1, 3, 2, 4])
     grouped_dy = tf.reshape(dy, [batch, out_h * out_w, groups, 1, group_size])
-    dkernel = tf.reshape(tf.reduce_sum(windows * grouped_dy, axis=-1), [batch, out_h, out_w, groups, k * k])
+    return tf.reshape(tf.reduce_sum(windows * grouped_dy, axis=-1), [batch, out_h, out_w, groups, k * k])
 
-    # dx[h,w] = sum over taps (u,v) of (dy * kernel_t) at output (h+pad-u*d, w+pad-v*d) / s, when
-    # that is a whole output pixel: spread both onto the input grid, pad, and gather per tap.
-    reach = d * (k - 1)
-    dy_grid = _pad_spatial(_spread(dy, s), reach, reach)
-    kernel_grid = _pad_spatial(_spread(tf.transpose(kernel, [0, 1, 2, 4, 3]), s), reach, reach)
-    dx = None
-    for u in range(k):
-        for v in range(k):
-            top, left = pad + reach - u * d, pad + reach - v * d
-            window = (slice(None), slice(top, top + height), slice(left, left + width))
-            term = tf.reshape(dy_grid[window], [batch, height, width, groups, group_size])
-            term = term * kernel_grid[window][:, :, :, u * k + v, :, None]
-            dx = term if dx is None else dx + term
-    return tf.reshape(dx, [batch, height, width, groups * group_size]), dkernel
+
+def _input_gradient(kernel, dy, geometry, height, width, group_size):
+    """dx[h, w] = sum of dy * kernel_t over the output pixels (i, j) and taps t = (u, v) with
+    i*s + u*d - pad = h (and likewise for w), gathered rather than scattered.
+
+    An input row h = a*s + p (phase p) is reached only by the taps u with (p + pad - u*d) divisible
+    by s, from output row i = a + (p + pad - u*d) / s. So each of the s*s phases of dx is a sum of
+    shifted slices over its own taps (K*K / s^2 of them), and the phases interleave into dx: no
+    multiplication by the zeros a stride-s gradient would otherwise be spread with (9x faster dx at
+    stride 2 than summing all K*K taps over a zero-spread gradient)."""
+    k, s, d = geometry
+    shape = tf.shape(dy)
+    batch, out_h, out_w, groups = shape[0], shape[1], shape[2], kernel.shape[3]
+    pad = d * (k - 1) // 2
+    before, after = -(-pad // s), (s - 1 + pad) // s  # reach of the shifts (p + pad - u*d) / s
+    padded = [batch, out_h + before + after, out_w + before + after, groups, group_size]
+    dy = tf.reshape(_pad_spatial(dy, before, after), padded)
+    taps_first = _pad_spatial(tf.transpose(kernel, [0, 1, 2, 4, 3]), before, after)
+
+    def phase(p_row: int, p_col: int) -> tf.Tensor:
+        total = tf.zeros_like(dy[:, :out_h, :out_w])
+        for u, top in _phase_shifts(p_row, geometry, before):
+            for v, left in _phase_shifts(p_col, geometry, before):
+                window = (slice(None), slice(top, top + out_h), slice(left, left + out_w))
+                total += dy[window] * taps_first[window][:, :, :, u * k + v, :, None]
+        return total
+
+    phases = tf.stack([tf.stack([phase(pr, pc) for pc in range(s)], axis=3) for pr in range(s)], axis=2)
+    dx = tf.reshape(phases, [batch, out_h * s, out_w * s, groups * group_size])  # phases interleaved
+    return dx[:, :height, :width]
+
+
+def _phase_shifts(phase: int, geometry, before: int):
+    """(tap, start row in the padded gradient) of the taps that reach input rows of this phase."""
+    k, s, d = geometry
+    pad = d * (k - 1) // 2
+    return [(u, before + (phase + pad - u * d) // s) for u in range(k) if (phase + pad - u * d) % s == 0]
