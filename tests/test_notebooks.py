@@ -3,7 +3,9 @@ and a papermill run of each in quick mode. nbval (`--nbval-lax`, see pyproject.t
 and compares the cells marked NBVAL_CHECK_OUTPUT with their committed outputs."""
 
 import ast
+import importlib
 import inspect
+import pkgutil
 import re
 from pathlib import Path
 
@@ -11,36 +13,16 @@ import nbformat
 import papermill
 import pytest
 
-from involution_tf import (
-    benchmark,
-    comparison,
-    costs,
-    data,
-    layers,
-    models,
-    ops,
-    plotting,
-    records,
-    reference,
-    training,
-)
+import involution_tf
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+MODULES = [
+    importlib.import_module(f"involution_tf.{module.name}")
+    for module in pkgutil.iter_modules(involution_tf.__path__)
+]
 PACKAGE_NAMES = {
     name
-    for module in (
-        benchmark,
-        comparison,
-        costs,
-        data,
-        layers,
-        models,
-        ops,
-        plotting,
-        records,
-        reference,
-        training,
-    )
+    for module in MODULES
     for name, obj in vars(module).items()
     if (inspect.isfunction(obj) or inspect.isclass(obj))
     and getattr(obj, "__module__", "").startswith("involution_tf")

@@ -48,9 +48,10 @@ def test_gradients_match_finite_differences_in_float64(b, h, w, c, g, k, s, d):
         np.testing.assert_allclose(t, n, rtol=1e-6, atol=1e-6)
 
 
-@pytest.mark.parametrize("b, h, w, c, g, k, s, d", CASES[:6])
+@pytest.mark.parametrize("b, h, w, c, g, k, s, d", CASES)
 def test_hand_written_gradient_matches_autodiff_without_xla(b, h, w, c, g, k, s, d):
-    """The compiled custom gradient agrees with TensorFlow's own autodiff of the plain op graph."""
+    """The compiled custom gradient agrees with TensorFlow's own autodiff of the plain op graph, on
+    every case (K=1 at stride 2 leaves a stride phase of dx that no tap reaches: it must be zero)."""
     x, kernel = (tf.constant(a) for a in random_case(b, h, w, c, g, k, s))
     plain = tf.function(lambda a, b_: ops._forward(a, b_, geometry=(k, s, d)), jit_compile=False)
     weights = tf.constant(np.random.default_rng(1).normal(size=(b, -(-h // s), -(-w // s), c)))
