@@ -160,9 +160,8 @@ def run(shapes: Sequence[Sequence[int]], repeats: int) -> dict:
     """Measure everything and return it as one JSON-ready record."""
     rows = []
     logger, level = tf.get_logger(), tf.get_logger().level
-    logger.setLevel(
-        "ERROR"
-    )  # each contender is a fresh tf.function traced once: the retracing warning is noise
+    # Each contender is a fresh tf.function traced once: the retracing warning is noise.
+    logger.setLevel("ERROR")
     try:
         measured = [time_shape(shape, repeats) for shape in shapes]
     finally:

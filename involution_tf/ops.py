@@ -129,6 +129,12 @@ def _sizes(x: tf.Tensor, kernel: tf.Tensor, strides: int):
     return shape[0], shape[1], shape[2], out_h, out_w, groups, x.shape[3] // groups
 
 
+def _padding(geometry) -> int:
+    """Zeros on each side of the image for "same" padding: d*(K-1)/2."""
+    k, _, d = geometry
+    return d * (k - 1) // 2
+
+
 def _pad_spatial(t: tf.Tensor, before: int, after: int) -> tf.Tensor:
     pads = [[0, 0], [before, after], [before, after]] + [[0, 0]] * (t.shape.rank - 3)
     return tf.pad(t, pads)
@@ -145,9 +151,9 @@ def _taps(padded: tf.Tensor, geometry, out_h, out_w):
 
 
 def _forward(x, kernel, geometry):
-    k, s, d = geometry
-    batch, _, _, out_h, out_w, groups, group_size = _sizes(x, kernel, s)
-    x_pad = _pad_spatial(x, d * (k - 1) // 2, d * (k - 1) // 2)
+    batch, _, _, out_h, out_w, groups, group_size = _sizes(x, kernel, geometry[1])
+    pad = _padding(geometry)
+    x_pad = _pad_spatial(x, pad, pad)
     # Read the kernel as (K*K, groups): one contiguous column per tap (twice as fast at K=7).
     taps_first = tf.transpose(kernel, [0, 1, 2, 4, 3])[..., None]
     grouped = [batch, out_h, out_w, groups, group_size]
@@ -170,7 +176,7 @@ def _tap_indices(geometry, out_h, out_w, padded_width) -> tf.Tensor:
 
 def _backward(x, kernel, dy, geometry):
     """(dx, dkernel) of the involution for the upstream gradient dy."""
-    height, width, group_size = tf.shape(x)[1], tf.shape(x)[2], x.shape[3] // kernel.shape[3]
+    _, height, width, _, _, _, group_size = _sizes(x, kernel, geometry[1])
     return _input_gradient(kernel, dy, geometry, height, width, group_size), _kernel_gradient(
         x, kernel, dy, geometry
     )
@@ -180,9 +186,9 @@ def _kernel_gradient(x, kernel, dy, geometry):
     """dkernel[b,i,j,g,t] = sum over the channels of group g of x_pad(tap t) * dy, in one fused loop:
     gathering every tap's pixel by its flat index reads dy once, where one reduction per tap would
     stream x and dy from memory K*K times (measured 1.6x slower at K=7)."""
-    k, s, d = geometry
+    k, s, _ = geometry
     batch, _, width, out_h, out_w, groups, group_size = _sizes(x, kernel, s)
-    pad = d * (k - 1) // 2
+    pad = _padding(geometry)
     pixels = tf.reshape(_pad_spatial(x, pad, pad), [batch, -1, groups, group_size])
     taps = _tap_indices(geometry, out_h, out_w, width + 2 * pad)  # (out_h*out_w, K*K)
     windows = tf.transpose(tf.gather(pixels, taps, axis=1), [0, 1, 3, 2, 4])
@@ -199,10 +205,10 @@ def _input_gradient(kernel, dy, geometry, height, width, group_size):
     shifted slices over its own taps (K*K / s^2 of them), and the phases interleave into dx: no
     multiplication by the zeros a stride-s gradient would otherwise be spread with (9x faster dx at
     stride 2 than summing all K*K taps over a zero-spread gradient)."""
-    k, s, d = geometry
+    k, s, _ = geometry
     shape = tf.shape(dy)
     batch, out_h, out_w, groups = shape[0], shape[1], shape[2], kernel.shape[3]
-    pad = d * (k - 1) // 2
+    pad = _padding(geometry)
     before, after = -(-pad // s), (s - 1 + pad) // s  # reach of the shifts (p + pad - u*d) / s
     padded = [batch, out_h + before + after, out_w + before + after, groups, group_size]
     dy = tf.reshape(_pad_spatial(dy, before, after), padded)
@@ -224,5 +230,5 @@ def _input_gradient(kernel, dy, geometry, height, width, group_size):
 def _phase_shifts(phase: int, geometry, before: int):
     """(tap, start row in the padded gradient) of the taps that reach input rows of this phase."""
     k, s, d = geometry
-    pad = d * (k - 1) // 2
+    pad = _padding(geometry)
     return [(u, before + (phase + pad - u * d) // s) for u in range(k) if (phase + pad - u * d) % s == 0]
