@@ -15,8 +15,8 @@ Two recipes, chosen by the model:
 * ``rednet`` for ``rednet`` and ``rednet_conv_control`` alike: AdamW with a one-epoch warm-up then a
   cosine learning-rate schedule, label smoothing 0.1, random crops (and horizontal flips, except on
   MNIST). Epochs: as many as fit in the 15-minute training budget on a 2-core CPU with room for the
-  machine's noise - 12 on MNIST (about 65 s each), 6 on Fashion-MNIST (up to 2 min each), 8 on
-  CIFAR-10 (about 90 s each).
+  machine's noise (its epochs take up to 1.4x longer in a slow hour) - 12 on MNIST (65-90 s each),
+  5 on Fashion-MNIST (2-2.5 min each), 6 on CIFAR-10 (1.5-2 min each).
 
 Command line: ``python -m involution_tf.training DATASET MODEL [--results FILE] [--quick]``.
 """
@@ -35,7 +35,7 @@ import tensorflow as tf
 from involution_tf import data, models
 from involution_tf.records import DEFAULT_RESULTS, device_name, save_record
 
-__all__ = ["Recipe", "recipe_for", "make_dataset", "train_and_evaluate"]
+__all__ = ["Recipe", "recipe_for", "make_dataset", "compiled_model", "train_and_evaluate"]
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def recipe_for(model: str, dataset: str) -> Recipe:
     models.input_shape(dataset)  # validates the name
     if model in ("conv_baseline", "involution_swap"):
         return Recipe("seed", 12, 128 if dataset == "mnist" else 256, 1e-3)
-    epochs = {"mnist": 12, "fashion_mnist": 6, "cifar10": 8}[dataset]
+    epochs = {"mnist": 12, "fashion_mnist": 5, "cifar10": 6}[dataset]
     return Recipe(
         "rednet",
         epochs,
@@ -132,6 +132,18 @@ def _optimizer(recipe: Recipe, steps_per_epoch: int) -> keras.optimizers.Optimiz
     return keras.optimizers.AdamW(schedule, weight_decay=recipe.weight_decay)
 
 
+def compiled_model(model: str, dataset: str, recipe: Recipe, steps_per_epoch: int) -> keras.Model:
+    """The network ``model`` for ``dataset``, compiled with the recipe's optimizer, schedule and loss
+    (one-hot labels, logits out) and an accuracy metric: ready for ``fit``."""
+    network = models.build_model(model, dataset)
+    network.compile(
+        optimizer=_optimizer(recipe, steps_per_epoch),
+        loss=keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=recipe.label_smoothing),
+        metrics=["accuracy"],
+    )
+    return network
+
+
 class EpochTimer(keras.callbacks.Callback):
     """Wall time of the training part of every epoch (the per-epoch test evaluation excluded)."""
 
@@ -180,14 +192,7 @@ def train_and_evaluate(
     test = make_dataset(x_test, y_test, recipe, training=False)
     steps = -(-len(x_train) // recipe.batch_size)
     with (strategy or tf.distribute.get_strategy()).scope():
-        network = models.build_model(model, dataset)
-        network.compile(
-            optimizer=_optimizer(recipe, steps),
-            loss=keras.losses.CategoricalCrossentropy(
-                from_logits=True, label_smoothing=recipe.label_smoothing
-            ),
-            metrics=["accuracy"],
-        )
+        network = compiled_model(model, dataset, recipe, steps)
     timer = EpochTimer()
     history = network.fit(
         # shuffle=False: the tf.data pipeline already reshuffles every epoch (Keras would only warn).
