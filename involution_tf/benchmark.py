@@ -31,6 +31,7 @@ from dataclasses import asdict, dataclass
 os.environ.setdefault("TF_CPU_ALLOCATOR_USE_BFC", "true")
 
 import keras  # noqa: E402
+import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from involution_tf import ops  # noqa: E402
@@ -95,11 +96,12 @@ def _steps(name: str, x: tf.Tensor, kernel: tf.Tensor, k: int) -> tuple[Callable
     return forward, forward_backward
 
 
-def _time_once(step: Callable) -> float:
+def time_once(step: Callable) -> float:
+    """Seconds one call of ``step`` takes, its results computed (TensorFlow may return early)."""
     start = time.perf_counter()
     outputs = step()
     for t in tf.nest.flatten(outputs):
-        t.numpy()  # wait for the result
+        np.asarray(t)  # a tensor's value is ready only when it is read
     return time.perf_counter() - start
 
 
@@ -111,7 +113,7 @@ def _peak_bytes(step: Callable) -> int | None:
     except ValueError:
         return None
     before = tf.config.experimental.get_memory_info("CPU:0")["current"]
-    _time_once(step)
+    time_once(step)
     return tf.config.experimental.get_memory_info("CPU:0")["peak"] - before
 
 
@@ -124,14 +126,14 @@ def time_shape(shape: Sequence[int], repeats: int) -> tuple[dict[str, Timing], f
     steps = {name: _steps(name, x, kernel, k) for name in CONTENDERS}
     copy, copied_bytes = _copy_step()
     for step in [copy, *(s for pair in steps.values() for s in pair)]:  # compile outside the timings
-        _time_once(step)
+        time_once(step)
     samples = {name: ([], []) for name in CONTENDERS}
     copies = []
     for _ in range(repeats):
-        copies.append(_time_once(copy))
+        copies.append(time_once(copy))
         for name, (forward, forward_backward) in steps.items():
-            samples[name][0].append(_time_once(forward))
-            samples[name][1].append(_time_once(forward_backward))
+            samples[name][0].append(time_once(forward))
+            samples[name][1].append(time_once(forward_backward))
     timings = {
         name: Timing(statistics.median(f), statistics.median(fb), _peak_bytes(steps[name][1]))
         for name, (f, fb) in samples.items()

@@ -111,9 +111,18 @@ def results_table(records: Iterable[dict]) -> str:
     return "\n".join(lines)
 
 
-def targets_report(records: Iterable[dict]) -> str:
-    """One line per dataset: does the ``rednet`` record meet each target? (met / MISSED, with figures)."""
+def targets_report(records: Iterable[dict], train_steps: dict | None = None) -> str:
+    """One line per dataset: does the ``rednet`` record meet each target? (met / MISSED, with figures).
+
+    With ``train_steps`` (a record of :mod:`involution_tf.train_steps`), also the speed target: a training
+    step no slower than the convolution control's, as measured there (interleaved, so on the same machine).
+    """
     runs = latest(records)
+    step_ratios = {
+        row["dataset"]: row["seconds"] / row["counterpart_seconds"]
+        for row in (train_steps or {}).get("rows", [])
+        if row["model"] == "rednet"
+    }
     lines = []
     for dataset, target in TARGETS.items():
         rednet, baseline = runs.get((dataset, "rednet")), runs.get((dataset, "conv_baseline"))
@@ -133,6 +142,9 @@ def targets_report(records: Iterable[dict]) -> str:
                 f"training {rednet['total_seconds'] / 60:.1f} min (target <= 15 min)",
             ),
         ]
+        if dataset in step_ratios:
+            ratio = step_ratios[dataset]
+            checks.append((ratio <= 1, f"training step {ratio:.2f}x the conv control's (target <= 1x)"))
         cells = "; ".join(f"{text}: {'met' if ok else 'MISSED'}" for ok, text in checks)
         lines.append(f"{DATASET_NAMES[dataset]}: {cells}")
     return "\n".join(lines)

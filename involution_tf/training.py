@@ -16,7 +16,7 @@ Two recipes, chosen by the model:
   cosine learning-rate schedule, label smoothing 0.1, random crops (and horizontal flips, except on
   MNIST). Epochs: as many as fit in the 15-minute training budget on a 2-core CPU with room for the
   machine's noise (its epochs take up to 1.4x longer in a slow hour) - 12 on MNIST (65-90 s each),
-  5 on Fashion-MNIST (2-2.5 min each), 6 on CIFAR-10 (1.5-2 min each).
+  4 on Fashion-MNIST (2-3 min each), 6 on CIFAR-10 (1.5-2.5 min each).
 
 Command line: ``python -m involution_tf.training DATASET MODEL [--results FILE] [--quick]``.
 """
@@ -61,7 +61,7 @@ def recipe_for(model: str, dataset: str) -> Recipe:
     models.input_shape(dataset)  # validates the name
     if model in ("conv_baseline", "involution_swap"):
         return Recipe("seed", 12, 128 if dataset == "mnist" else 256, 1e-3)
-    epochs = {"mnist": 12, "fashion_mnist": 5, "cifar10": 6}[dataset]
+    epochs = {"mnist": 12, "fashion_mnist": 4, "cifar10": 6}[dataset]
     return Recipe(
         "rednet",
         epochs,

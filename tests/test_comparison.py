@@ -62,6 +62,20 @@ def test_targets_report_says_met_and_missed_from_the_figures():
     assert "training 25.0 min (target <= 15 min): MISSED" in report[2]
 
 
+def test_targets_report_checks_the_interleaved_step_ratio_when_given():
+    steps = dict(
+        rows=[
+            dict(dataset="mnist", model="rednet", seconds=0.09, counterpart_seconds=0.1),
+            dict(dataset="mnist", model="involution_swap", seconds=0.5, counterpart_seconds=0.1),
+            dict(dataset="cifar10", model="rednet", seconds=0.3, counterpart_seconds=0.2),
+        ]
+    )
+    report = comparison.targets_report(RUNS, steps).splitlines()
+    assert report[0].endswith("training step 0.90x the conv control's (target <= 1x): met")
+    assert report[2].endswith("training step 1.50x the conv control's (target <= 1x): MISSED")
+    assert "training step" not in comparison.targets_report(RUNS)
+
+
 def test_committed_records_are_complete_full_runs():
     runs = records.load_records(records.DEFAULT_RESULTS)
     assert runs, "results/comparison.json holds no records"

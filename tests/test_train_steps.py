@@ -1,0 +1,41 @@
+"""The interleaved training-step benchmark times each involution network against its counterpart."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from involution_tf import train_steps
+from involution_tf.comparison import COUNTERPARTS
+from involution_tf.models import INPUT_SHAPES
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_quick_run_times_every_pair_and_reports_the_ratio(tmp_path, capsys):
+    out = tmp_path / "steps.json"
+    train_steps.main(["--quick", "--json", str(out)])
+    record = json.loads(out.read_text())
+    assert record["repeats"] == 2
+    assert [(row["model"], row["counterpart"]) for row in record["rows"]] == list(COUNTERPARTS.items())
+    for row in record["rows"]:
+        assert row["dataset"] == "mnist" and row["batch_size"] == train_steps.QUICK_BATCH_SIZE
+        assert row["seconds"] > 0 and row["counterpart_seconds"] > 0
+    printed = capsys.readouterr().out
+    ratio = record["rows"][1]["seconds"] / record["rows"][1]["counterpart_seconds"]
+    assert "| MNIST | rednet |" in printed and f"| {ratio:.2f}x |" in printed
+
+
+def test_repeats_must_be_positive():
+    with pytest.raises(SystemExit):
+        train_steps.main(["--quick", "--repeats", "0"])
+
+
+def test_readme_shows_the_committed_record_of_every_pair_on_every_dataset():
+    record = json.loads((ROOT / "results" / "train_steps.json").read_text())
+    pairs = [(row["dataset"], row["model"]) for row in record["rows"]]
+    assert pairs == [(dataset, model) for dataset in INPUT_SHAPES for model in COUNTERPARTS]
+    report = train_steps.format_report(record)
+    assert (
+        f"<!-- train_steps:start -->\n{report}\n<!-- train_steps:end -->" in (ROOT / "README.md").read_text()
+    )
