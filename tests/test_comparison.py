@@ -1,10 +1,11 @@
 """The comparison tables come from the records, and the README shows the committed records' table."""
 
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
 
-from involution_tf import comparison, records
+from involution_tf import comparison, models, records, training
 
 ROOT = Path(__file__).resolve().parents[1]
 FULL_TRAIN_IMAGES = {"mnist": 60_000, "fashion_mnist": 60_000, "cifar10": 50_000}
@@ -83,6 +84,13 @@ def test_committed_records_are_complete_full_runs():
         assert run["train_images"] == FULL_TRAIN_IMAGES[run["dataset"]], (run["dataset"], run["model"])
         assert len(run["epoch_seconds"]) == run["epochs"] == len(run["history"]["val_accuracy"])
         assert run["test_accuracy"] == run["history"]["val_accuracy"][-1]
+
+
+def test_committed_records_were_trained_with_the_current_recipes_and_networks():
+    for run in records.load_records(records.DEFAULT_RESULTS):
+        name = (run["dataset"], run["model"])
+        assert run["recipe"] == asdict(training.recipe_for(run["model"], run["dataset"])), name
+        assert run["params"] == models.build_model(run["model"], run["dataset"]).count_params(), name
 
 
 def test_readme_shows_the_table_of_the_committed_records():
