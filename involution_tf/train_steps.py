@@ -40,6 +40,7 @@ def _step(model: str, dataset: str, batch_size: int | None):
     rng = np.random.default_rng(0)
     x = rng.random((batch, *models.input_shape(dataset)), dtype=np.float32)
     y = np.eye(10, dtype=np.float32)[rng.integers(0, 10, batch)]
+    # The schedule's length sets the learning rate of a step, not its cost: any steps_per_epoch will do.
     network = training.compiled_model(model, dataset, recipe, steps_per_epoch=100)
     return lambda: network.train_on_batch(x, y)
 

@@ -14,9 +14,10 @@ Two recipes, chosen by the model:
   comparison in one session on a 2-core CPU.
 * ``rednet`` for ``rednet`` and ``rednet_conv_control`` alike: AdamW with a one-epoch warm-up then a
   cosine learning-rate schedule, label smoothing 0.1, random crops (and horizontal flips, except on
-  MNIST). Epochs: as many as fit in the 15-minute training budget on a 2-core CPU with room for the
-  machine's noise (its epochs take up to 1.4x longer in a slow hour) - 12 on MNIST (65-90 s each),
-  4 on Fashion-MNIST (2-3 min each), 6 on CIFAR-10 (1.5-2.5 min each).
+  MNIST). Epochs: what fitted the 15-minute training budget in the recorded runs on a 2-core CPU,
+  whose epochs take up to 1.6x longer in a slow hour - 12 on MNIST (65 s each in the recorded run:
+  14 min, at the edge of the budget), 4 on Fashion-MNIST (about 2 min each), 6 on CIFAR-10 (about
+  2 min each, recorded in a slow hour).
 
 Command line: ``python -m involution_tf.training DATASET MODEL [--results FILE] [--quick]``.
 """
