@@ -19,7 +19,6 @@ anywhere: on a shared machine only ratios mean much.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import time
@@ -35,7 +34,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from involution_tf import ops  # noqa: E402
-from involution_tf.records import device_name, replace_section, write_text_atomically  # noqa: E402
+from involution_tf.records import device_name, publish  # noqa: E402
 
 # (B, H, W, C, K, G) of the issue: MNIST-sized, CIFAR-sized, and a RedNet stage at K=7.
 DEFAULT_SHAPES = ((128, 28, 28, 32, 3, 2), (128, 32, 32, 64, 3, 4), (32, 56, 56, 64, 7, 4))
@@ -236,12 +235,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if repeats < 1:
         parser.error(f"--repeats must be at least 1, got {repeats}")
     record = run(QUICK_SHAPES if args.quick else DEFAULT_SHAPES, repeats)
-    report = format_report(record)
-    print(report)
-    if args.json:
-        write_text_atomically(args.json, json.dumps(record, indent=2) + "\n")
-    if args.readme:
-        replace_section(args.readme, "benchmark", report)
+    publish(format_report(record), record, args.json, args.readme, "benchmark")
 
 
 if __name__ == "__main__":

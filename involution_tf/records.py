@@ -17,6 +17,7 @@ __all__ = [
     "load_records",
     "save_record",
     "replace_section",
+    "publish",
     "device_name",
 ]
 
@@ -60,6 +61,16 @@ def replace_section(path: str | os.PathLike, name: str, text: str) -> None:
     head, rest = content.split(start, 1)
     tail = rest.split(end, 1)[1]
     write_text_atomically(path, f"{head}{start}\n{text}\n{end}{tail}")
+
+
+def publish(report: str, record: dict, json_path: str | None, readme: str | None, section: str) -> None:
+    """What a benchmark's command line does with its result: print the report, and optionally write the
+    record to ``json_path`` and the report into the README's ``section``."""
+    print(report)
+    if json_path:
+        write_text_atomically(json_path, json.dumps(record, indent=2) + "\n")
+    if readme:
+        replace_section(readme, section, report)
 
 
 def device_name() -> str:

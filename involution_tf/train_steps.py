@@ -15,7 +15,6 @@ hits both alike. The ratio is the median step of the involution network over its
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 from collections.abc import Sequence
 
@@ -26,7 +25,7 @@ import tensorflow as tf
 from involution_tf import models, training
 from involution_tf.benchmark import time_once
 from involution_tf.comparison import COUNTERPARTS, DATASET_NAMES
-from involution_tf.records import device_name, replace_section, write_text_atomically
+from involution_tf.records import device_name, publish
 
 __all__ = ["time_pair", "run", "format_report", "main"]
 
@@ -117,12 +116,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         record = run(["mnist"], repeats, QUICK_BATCH_SIZE)
     else:
         record = run(list(models.INPUT_SHAPES), repeats)
-    report = format_report(record)
-    print(report)
-    if args.json:
-        write_text_atomically(args.json, json.dumps(record, indent=2) + "\n")
-    if args.readme:
-        replace_section(args.readme, "train_steps", report)
+    publish(format_report(record), record, args.json, args.readme, "train_steps")
 
 
 if __name__ == "__main__":
