@@ -10,7 +10,7 @@
   keeps the input's channels (one group), as the seed and the public Keras example did. The network
   never mixes channels before the dense head, which is why it has so few parameters - and why it
   learns so little.
-* ``rednet`` - involution as the paper uses it (RedNet): a 3x3 convolution stem, then residual
+* ``rednet`` - involution as the paper uses it (RedNet): a stride-2 3x3 convolution stem, then residual
   bottlenecks in which 1x1 convolutions mix channels and a 7x7 involution (stride in the involution)
   mixes space, BatchNorm everywhere, global average pooling, one dense layer.
 * ``rednet_conv_control`` - the same network with a 3x3 convolution in place of every involution:
@@ -33,12 +33,17 @@ MODELS = ("conv_baseline", "involution_swap", "rednet", "rednet_conv_control")
 
 @dataclass(frozen=True)
 class RedNetConfig:
-    """Size of a RedNet-style network: a 3x3 convolution stem at full resolution, then (bottleneck
-    width, blocks) per stage, each stage halving the resolution in its first block (on a CPU, full
-    resolution is where the time goes). A block's output has ``expansion`` x its width."""
+    """Size of a RedNet-style network: a 3x3 convolution stem with ``stem_strides``, then (bottleneck
+    width, blocks) per stage, each stage halving the resolution in its first block - except a first
+    stage that follows a strided stem. A block's output has ``expansion`` x its width.
+
+    On a CPU, full resolution is where the time goes: a stride-2 stem made the training step 1.3-1.6x
+    faster (measured on all three datasets), which buys that many more epochs in a time budget. On
+    CIFAR-10 its 32 channels keep the 27 values of each 3x3 RGB window."""
 
     stem: int
     stages: tuple[tuple[int, int], ...]
+    stem_strides: int = 2
     expansion: int = 2
     kernel_size: int = 7
     group_channels: int = 16
@@ -48,7 +53,7 @@ class RedNetConfig:
 REDNET_CONFIGS = {
     "mnist": RedNetConfig(stem=16, stages=((16, 1), (32, 1))),
     "fashion_mnist": RedNetConfig(stem=16, stages=((16, 1), (32, 2), (64, 1))),
-    "cifar10": RedNetConfig(stem=16, stages=((16, 1), (32, 2), (64, 2))),
+    "cifar10": RedNetConfig(stem=32, stages=((16, 1), (32, 2), (64, 2))),
 }
 
 
@@ -127,9 +132,10 @@ def _bottleneck(x, width: int, strides: int, config: RedNetConfig, involution: b
 
 
 def _rednet(inputs, config: RedNetConfig, involution: bool):
-    x = _conv_bn(inputs, config.stem, 3)
-    for width, blocks in config.stages:
+    x = _conv_bn(inputs, config.stem, 3, config.stem_strides)
+    for stage, (width, blocks) in enumerate(config.stages):
+        halves = stage > 0 or config.stem_strides == 1  # a strided stem has halved already
         for block in range(blocks):
-            x = _bottleneck(x, width, 2 if block == 0 else 1, config, involution)
+            x = _bottleneck(x, width, 2 if block == 0 and halves else 1, config, involution)
     x = keras.layers.GlobalAveragePooling2D()(x)
     return keras.layers.Dense(10)(x)

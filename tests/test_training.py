@@ -62,6 +62,14 @@ def test_pipeline_scales_one_hot_encodes_and_augments_without_changing_shapes():
     assert not np.allclose(np.sort(augmented[0].numpy().ravel()), np.sort(plain[0].numpy().ravel()))
 
 
+@pytest.mark.parametrize("train", [True, False])
+def test_pipelines_run_without_the_tf_data_autotuner(train):
+    # On 2 cores the autotuner made about one epoch in four run at half speed (see make_dataset).
+    (x, y), _ = tiny("mnist", train=8)
+    recipe = training.recipe_for("rednet", "mnist")
+    assert training.make_dataset(x, y, recipe, training=train).options().autotune.enabled is False
+
+
 def test_an_interrupted_write_leaves_the_previous_results_whole(tmp_path, monkeypatch):
     results = tmp_path / "comparison.json"
     records.save_record(results, {"dataset": "mnist", "model": "rednet", "test_accuracy": 0.5})
