@@ -46,6 +46,19 @@ def test_rednet_has_at_most_a_third_of_the_baseline_parameters(dataset):
 
 
 @pytest.mark.parametrize("dataset", sorted(models.INPUT_SHAPES))
+def test_rednet_stem_halves_the_resolution_and_each_later_stage_halves_it_again(dataset):
+    config = models.REDNET_CONFIGS[dataset]
+    involutions = [
+        layer for layer in models.build_model("rednet", dataset).layers if isinstance(layer, Involution)
+    ]
+    size, sizes = models.input_shape(dataset)[0], []
+    for _, blocks in config.stages:
+        size = -(-size // 2)  # the stem, then the first block of every later stage
+        sizes += [size] * blocks
+    assert [layer.output.shape[1] for layer in involutions] == sizes
+
+
+@pytest.mark.parametrize("dataset", sorted(models.INPUT_SHAPES))
 def test_control_differs_from_rednet_only_in_the_spatial_layer(dataset):
     def kinds(name, swap):
         layers = models.build_model(name, dataset).layers
