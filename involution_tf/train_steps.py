@@ -5,11 +5,11 @@ measured in one run.
 
 The seconds per epoch of the result records come from trainings run one after the other on a shared
 machine whose speed moves from one hour to the next: their ratio says as much about the hour as about
-the networks. Here the two networks of each pair (``involution_swap``
-against ``conv_baseline``, ``rednet`` against ``rednet_conv_control``) take training steps in
-alternation - forward, backward and optimizer update, compiled as ``fit`` compiles them, with their
-recipe's optimizer and batch size, on one batch of the dataset's shape - so that the machine's noise
-hits both alike. The ratio is the median step of the involution network over its counterpart's.
+the networks. Here the two networks of each pair (``involution_swap`` against ``conv_baseline``,
+``rednet`` against ``rednet_conv_control``) take training steps in alternation - forward, backward
+and optimizer update, compiled as ``fit`` compiles them, with their recipe's optimizer and batch size,
+on one batch of the dataset's shape - so that the machine's noise hits both alike. The ratio is the
+median step of the involution network over its counterpart's.
 """
 
 from __future__ import annotations

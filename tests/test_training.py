@@ -64,7 +64,7 @@ def test_pipeline_scales_one_hot_encodes_and_augments_without_changing_shapes():
 
 @pytest.mark.parametrize("train", [True, False])
 def test_pipelines_run_without_the_tf_data_autotuner(train):
-    # On 2 cores the autotuner made about one epoch in four run at half speed (see make_dataset).
+    # On 2 cores the autotuner made about one epoch in three run at half speed (see make_dataset).
     (x, y), _ = tiny("mnist", train=8)
     recipe = training.recipe_for("rednet", "mnist")
     assert training.make_dataset(x, y, recipe, training=train).options().autotune.enabled is False
