@@ -111,17 +111,24 @@ def results_table(records: Iterable[dict]) -> str:
     return "\n".join(lines)
 
 
+def fastest_step_ratio(row: dict) -> float:
+    """A :mod:`involution_tf.train_steps` row's ratio with each network at its faster setting (the whole
+    step compiled by XLA or not): the involution network's best step over its counterpart's best."""
+    return min(row["seconds"], row["xla_seconds"]) / min(
+        row["counterpart_seconds"], row["xla_counterpart_seconds"]
+    )
+
+
 def targets_report(records: Iterable[dict], train_steps: dict | None = None) -> str:
     """One line per dataset: does the ``rednet`` record meet each target? (met / MISSED, with figures).
 
     With ``train_steps`` (a record of :mod:`involution_tf.train_steps`), also the speed target: a training
-    step no slower than the convolution control's, as measured there (interleaved, so on the same machine).
+    step no slower than the convolution control's, as measured there (interleaved, so on the same machine),
+    both as ``fit`` runs them on a CPU and with each network at its faster setting.
     """
     runs = latest(records)
-    step_ratios = {
-        row["dataset"]: row["seconds"] / row["counterpart_seconds"]
-        for row in (train_steps or {}).get("rows", [])
-        if row["model"] == "rednet"
+    step_rows = {
+        row["dataset"]: row for row in (train_steps or {}).get("rows", []) if row["model"] == "rednet"
     }
     lines = []
     for dataset, target in TARGETS.items():
@@ -142,9 +149,16 @@ def targets_report(records: Iterable[dict], train_steps: dict | None = None) -> 
                 f"training {rednet['total_seconds'] / 60:.1f} min (target <= 15 min)",
             ),
         ]
-        if dataset in step_ratios:
-            ratio = step_ratios[dataset]
-            checks.append((ratio <= 1, f"training step {ratio:.2f}x the conv control's (target <= 1x)"))
+        if dataset in step_rows:
+            row = step_rows[dataset]
+            as_fit, fastest = row["seconds"] / row["counterpart_seconds"], fastest_step_ratio(row)
+            checks.append(
+                (
+                    max(as_fit, fastest) <= 1,
+                    f"training step {as_fit:.2f}x the conv control's as fit runs them, {fastest:.2f}x at "
+                    "each one's faster setting (target <= 1x)",
+                )
+            )
         cells = "; ".join(f"{text}: {'met' if ok else 'MISSED'}" for ok, text in checks)
         lines.append(f"{DATASET_NAMES[dataset]}: {cells}")
     return "\n".join(lines)

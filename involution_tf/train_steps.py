@@ -10,6 +10,14 @@ the networks. Here the two networks of each pair (``involution_swap`` against ``
 and optimizer update, compiled as ``fit`` compiles them, with their recipe's optimizer and batch size,
 on one batch of the dataset's shape - so that the machine's noise hits both alike. The ratio is the
 median step of the involution network over its counterpart's.
+
+Each network is timed twice: as ``fit`` runs it on a CPU (Keras compiles the step with XLA only on a
+GPU), and with the whole step compiled by XLA (``jit_compile=True``), which speeds some networks up
+and slows others down on a CPU. The RedNet it slows down: XLA fuses the involution's window loops
+with their neighbours, so the BatchNorm and ReLU that produce its input and its gradient are
+recomputed at each of the K*K taps, and the transpose a following 1x1 convolution's filter gradient
+needs runs the forward loop in a cache-hostile order. The last column compares each network at its
+faster setting.
 """
 
 from __future__ import annotations
@@ -24,37 +32,42 @@ import tensorflow as tf
 
 from involution_tf import models, training
 from involution_tf.benchmark import time_once
-from involution_tf.comparison import COUNTERPARTS, DATASET_NAMES
+from involution_tf.comparison import COUNTERPARTS, DATASET_NAMES, fastest_step_ratio
 from involution_tf.records import device_name, publish
 
 __all__ = ["time_pair", "run", "format_report", "main"]
 
 QUICK_BATCH_SIZE = 8
+# A row's step times: the involution network, its counterpart, then both with the whole step under XLA.
+_KEYS = ("seconds", "counterpart_seconds", "xla_seconds", "xla_counterpart_seconds")
 
 
-def _step(model: str, dataset: str, batch_size: int | None):
-    """One compiled training step of ``model`` on a fixed random batch, as a no-argument callable."""
+def _step(model: str, dataset: str, batch_size: int | None, xla: bool):
+    """One compiled training step of ``model`` on a fixed random batch, as a no-argument callable;
+    with ``xla``, the whole step is compiled by XLA."""
     recipe = training.recipe_for(model, dataset)
     batch = batch_size or recipe.batch_size
     rng = np.random.default_rng(0)
     x = rng.random((batch, *models.input_shape(dataset)), dtype=np.float32)
     y = np.eye(10, dtype=np.float32)[rng.integers(0, 10, batch)]
     # The schedule's length sets the learning rate of a step, not its cost: any steps_per_epoch will do.
-    network = training.compiled_model(model, dataset, recipe, steps_per_epoch=100)
+    network = training.compiled_model(model, dataset, recipe, steps_per_epoch=100, jit_compile=xla)
     return lambda: network.train_on_batch(x, y)
 
 
-def time_pair(dataset: str, model: str, repeats: int, batch_size: int | None = None) -> tuple[float, float]:
-    """Median seconds per training step of ``model`` and of its convolution counterpart, interleaved.
-    ``batch_size`` defaults to the recipe's."""
-    steps = [_step(name, dataset, batch_size) for name in (model, COUNTERPARTS[model])]
+def time_pair(dataset: str, model: str, repeats: int, batch_size: int | None = None) -> dict[str, float]:
+    """Median seconds per training step of ``model`` and of its convolution counterpart, without and
+    with XLA, all four interleaved: keys ``seconds``, ``counterpart_seconds``, ``xla_seconds``,
+    ``xla_counterpart_seconds``. ``batch_size`` defaults to the recipe's."""
+    names = (model, COUNTERPARTS[model]) * 2
+    steps = [_step(name, dataset, batch_size, xla=key.startswith("xla")) for name, key in zip(names, _KEYS)]
     for step in steps * 2:  # compile, then one step more to settle the allocator, outside the timings
         time_once(step)
-    samples = [[], []]
+    samples = [[] for _ in steps]
     for _ in range(repeats):
         for times, step in zip(samples, steps):
             times.append(time_once(step))
-    return statistics.median(samples[0]), statistics.median(samples[1])
+    return {key: statistics.median(times) for key, times in zip(_KEYS, samples)}
 
 
 def run(datasets: Sequence[str], repeats: int, batch_size: int | None = None) -> dict:
@@ -62,15 +75,13 @@ def run(datasets: Sequence[str], repeats: int, batch_size: int | None = None) ->
     rows = []
     for dataset in datasets:
         for model, counterpart in COUNTERPARTS.items():
-            seconds, counterpart_seconds = time_pair(dataset, model, repeats, batch_size)
             rows.append(
                 dict(
                     dataset=dataset,
                     model=model,
                     counterpart=counterpart,
                     batch_size=batch_size or training.recipe_for(model, dataset).batch_size,
-                    seconds=seconds,
-                    counterpart_seconds=counterpart_seconds,
+                    **time_pair(dataset, model, repeats, batch_size),
                 )
             )
     return dict(
@@ -79,19 +90,23 @@ def run(datasets: Sequence[str], repeats: int, batch_size: int | None = None) ->
 
 
 def format_report(record: dict) -> str:
-    """A markdown table of each pair's step times and their ratio (below 1: involution is faster)."""
+    """A markdown table of each pair's step times, without and with XLA, and their ratios (below 1:
+    involution is faster); the last ratio takes each network at its faster setting."""
     lines = [
         f"Device: {record['device']}; TensorFlow {record['tensorflow']}, Keras {record['keras']}; "
         f"median of {record['repeats']} interleaved training steps.",
         "",
-        "| dataset | involution network | ms / step | convolution counterpart | ms / step | batch | ratio |",
-        "|---|---|---|---|---|---|---|",
+        "| dataset | involution network | ms / step | with XLA | convolution counterpart | ms / step "
+        "| with XLA | batch | ratio | ratio with XLA | faster vs faster |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in record["rows"]:
+        ms = {key: f"{row[key] * 1e3:.1f}" for key in _KEYS}
         lines.append(
-            f"| {DATASET_NAMES[row['dataset']]} | {row['model']} | {row['seconds'] * 1e3:.1f} | "
-            f"{row['counterpart']} | {row['counterpart_seconds'] * 1e3:.1f} | {row['batch_size']} | "
-            f"{row['seconds'] / row['counterpart_seconds']:.2f}x |"
+            f"| {DATASET_NAMES[row['dataset']]} | {row['model']} | {ms['seconds']} | {ms['xla_seconds']} | "
+            f"{row['counterpart']} | {ms['counterpart_seconds']} | {ms['xla_counterpart_seconds']} | "
+            f"{row['batch_size']} | {row['seconds'] / row['counterpart_seconds']:.2f}x | "
+            f"{row['xla_seconds'] / row['xla_counterpart_seconds']:.2f}x | {fastest_step_ratio(row):.2f}x |"
         )
     return "\n".join(lines)
 

@@ -138,14 +138,19 @@ def _optimizer(recipe: Recipe, steps_per_epoch: int) -> keras.optimizers.Optimiz
     return keras.optimizers.AdamW(schedule, weight_decay=recipe.weight_decay)
 
 
-def compiled_model(model: str, dataset: str, recipe: Recipe, steps_per_epoch: int) -> keras.Model:
+def compiled_model(
+    model: str, dataset: str, recipe: Recipe, steps_per_epoch: int, jit_compile: bool | str = "auto"
+) -> keras.Model:
     """The network ``model`` for ``dataset``, compiled with the recipe's optimizer, schedule and loss
-    (one-hot labels, logits out) and an accuracy metric: ready for ``fit``."""
+    (one-hot labels, logits out) and an accuracy metric: ready for ``fit``. ``jit_compile`` is Keras's:
+    "auto" compiles the whole training step with XLA on a GPU (unless distributed), never on a machine
+    with only a CPU."""
     network = models.build_model(model, dataset)
     network.compile(
         optimizer=_optimizer(recipe, steps_per_epoch),
         loss=keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=recipe.label_smoothing),
         metrics=["accuracy"],
+        jit_compile=jit_compile,
     )
     return network
 
