@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from involution_tf import comparison, models, records, training
+from involution_tf import comparison, models, records, train_steps, training
 
 ROOT = Path(__file__).resolve().parents[1]
 FULL_TRAIN_IMAGES = {"mnist": 60_000, "fashion_mnist": 60_000, "cifar10": 50_000}
@@ -63,15 +63,9 @@ def test_targets_report_says_met_and_missed_from_the_figures():
     assert "training 25.0 min (target <= 15 min): MISSED" in report[2]
 
 
-def _step_row(dataset, model, seconds, counterpart_seconds, xla_seconds, xla_counterpart_seconds):
-    return dict(
-        dataset=dataset,
-        model=model,
-        seconds=seconds,
-        counterpart_seconds=counterpart_seconds,
-        xla_seconds=xla_seconds,
-        xla_counterpart_seconds=xla_counterpart_seconds,
-    )
+def _step_row(dataset, model, *seconds):
+    """A train_steps row: the step times in the order of ``train_steps._KEYS``."""
+    return dict(dataset=dataset, model=model, **dict(zip(train_steps._KEYS, seconds, strict=True)))
 
 
 def test_targets_report_checks_the_interleaved_step_ratio_when_given():
