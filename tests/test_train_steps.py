@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from involution_tf import train_steps
+from involution_tf import train_steps, training
 from involution_tf.comparison import COUNTERPARTS, fastest_step_ratio
 from involution_tf.models import INPUT_SHAPES
 
@@ -29,6 +29,25 @@ def test_quick_run_times_every_pair_and_reports_the_ratio(tmp_path, capsys):
         fastest_step_ratio(rednet),
     )
     assert "| MNIST | rednet |" in printed and "| {:.2f}x | {:.2f}x | {:.2f}x |".format(*ratios) in printed
+
+
+def test_each_network_is_timed_as_fit_runs_it_and_with_xla(monkeypatch):
+    compiled = []
+    build = training.compiled_model
+
+    def spy(model, *args, jit_compile="auto", **kwargs):
+        compiled.append((model, jit_compile))
+        return build(model, *args, jit_compile=jit_compile, **kwargs)
+
+    monkeypatch.setattr(training, "compiled_model", spy)
+    times = train_steps.time_pair("mnist", "involution_swap", repeats=1, batch_size=2)
+    assert compiled == [
+        ("involution_swap", False),
+        ("conv_baseline", False),
+        ("involution_swap", True),
+        ("conv_baseline", True),
+    ]
+    assert list(times) == list(train_steps._KEYS)
 
 
 def test_repeats_must_be_positive():
