@@ -18,7 +18,10 @@ exactly as :func:`involution_tf.reference.involution` does in NumPy. How it is m
   dx, several times slower.
 * Both passes are ``tf.function(jit_compile=True)`` with relaxed shapes, so a caller gets XLA in
   eager mode, inside ``tf.function`` and under ``model.fit`` without setting any flag, and one trace
-  serves every batch and image size (XLA compiles once per concrete shape).
+  serves every batch and image size (XLA compiles once per concrete shape). Inside a caller's whole
+  XLA computation (``jit_compile=True`` on a training step) both passes are fused with their
+  neighbours, which on a CPU makes a RedNet's step slower, not faster: see
+  :mod:`involution_tf.train_steps`.
 """
 
 from __future__ import annotations
