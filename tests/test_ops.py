@@ -5,6 +5,7 @@ import re
 import numpy as np
 import pytest
 import tensorflow as tf
+from tensorflow.python.eager import context
 
 from involution_tf import ops
 from involution_tf import reference as R
@@ -135,6 +136,23 @@ def test_compiled_forward_and_backward_never_hold_a_patch_tensor():
     largest = _largest_buffer(hlo)
     assert largest >= b * h * w * c  # the parser sees the real tensors
     assert largest < patches / 4, f"a buffer of {largest} elements, the patch tensor has {patches}"
+
+
+def test_eager_gradient_tape_runs_the_compiled_forward_pass_not_its_autodiff_form():
+    """An eager tape that records the compiled forward function makes TensorFlow build and run a
+    `__forward_function` returning every intermediate (and its `__backward_function`), for a gradient
+    the hand-written one replaces: measured 3-8x slower forward and backward. None may appear."""
+    ops._compiled_op.cache_clear()  # this test's op is built, and its functions listed, afresh
+    x, kernel = (tf.constant(a) for a in random_case(2, 6, 6, 16, 1, 3, 1, dtype=np.float32))
+    before = set(context.context().list_function_names())
+    with tf.GradientTape() as tape:
+        tape.watch([x, kernel])
+        y = ops.involution(x, kernel, 3)
+    dx, dk = tape.gradient(y, [x, kernel])
+    assert dx is not None and dk is not None
+    new = set(context.context().list_function_names()) - before
+    assert new, "the eager context lists the functions it runs"
+    assert not [n for n in new if n.startswith("__forward_") or "__backward_" in n], sorted(new)
 
 
 BAD_INPUTS = [
