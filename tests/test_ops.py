@@ -155,6 +155,22 @@ def test_eager_gradient_tape_runs_the_compiled_forward_pass_not_its_autodiff_for
     assert not [n for n in new if n.startswith("__forward_") or "__backward_" in n], sorted(new)
 
 
+def test_forward_mode_autodiff_sees_through_the_stopped_forward_inputs():
+    """The forward pass runs on stop_gradient inputs; a ForwardAccumulator must still get the true JVP
+    (TensorFlow derives it from the hand-written gradient), not zeros."""
+    x, kernel = (tf.constant(a) for a in random_case(1, 6, 6, 8, 2, 3, 2))
+    tx, tk = (tf.constant(a) for a in random_case(1, 6, 6, 8, 2, 3, 2, seed=1))
+    with tf.autodiff.ForwardAccumulator([x, kernel], [tx, tk]) as acc:
+        y = ops.involution(x, kernel, 3, 2)
+    eps = 1e-6
+    numeric = (
+        ops.involution(x + eps * tx, kernel + eps * tk, 3, 2)
+        - ops.involution(x - eps * tx, kernel - eps * tk, 3, 2)
+    ) / (2 * eps)
+    assert np.abs(numeric.numpy()).max() > 0.1
+    np.testing.assert_allclose(acc.jvp(y).numpy(), numeric.numpy(), rtol=1e-6, atol=1e-6)
+
+
 BAD_INPUTS = [
     (dict(x=np.zeros((4, 4, 8))), ValueError, "`x` must be 4-D"),
     (dict(kernel_size=4), ValueError, "`kernel_size` must be odd"),
