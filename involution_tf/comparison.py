@@ -115,14 +115,11 @@ def step_ratios(row: dict) -> tuple[float, float, float]:
     """A :mod:`involution_tf.train_steps` row's ratios, the involution network's step over its
     counterpart's: as ``fit`` runs them on a CPU, both with the whole step compiled by XLA, and each at
     its faster setting (XLA or not)."""
-    best, counterpart_best = (
-        min(row["seconds"], row["xla_seconds"]),
-        min(row["counterpart_seconds"], row["xla_counterpart_seconds"]),
-    )
     return (
         row["seconds"] / row["counterpart_seconds"],
         row["xla_seconds"] / row["xla_counterpart_seconds"],
-        best / counterpart_best,
+        min(row["seconds"], row["xla_seconds"])
+        / min(row["counterpart_seconds"], row["xla_counterpart_seconds"]),
     )
 
 
