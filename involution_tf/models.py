@@ -11,7 +11,7 @@
   never mixes channels before the dense head, which is why it has so few parameters - and why it
   learns so little.
 * ``rednet`` - involution as the paper uses it (RedNet): a stride-2 3x3 convolution stem, then residual
-  bottlenecks in which 1x1 convolutions mix channels and a 7x7 involution (stride in the involution)
+  bottlenecks in which 1x1 convolutions mix channels and a 3x3 involution (stride in the involution)
   mixes space, BatchNorm everywhere, global average pooling, one dense layer.
 * ``rednet_conv_control`` - the same network with a 3x3 convolution in place of every involution:
   the control that isolates what the involution itself contributes.
@@ -39,12 +39,18 @@ class RedNetConfig:
 
     On a CPU, full resolution is where the time goes: the stride-2 stem made the training step
     1.3-1.6x faster than a stride-1 one (measured on all three datasets), which buys that many more
-    epochs in a time budget. On CIFAR-10 its 32 channels keep the 27 values of each 3x3 RGB window."""
+    epochs in a time budget. On CIFAR-10 its 32 channels keep the 27 values of each 3x3 RGB window.
+
+    The paper's 7x7 involution is made for ImageNet's 56x56 maps; these maps are 16x16 down to 4x4,
+    where a 7x7 window is mostly padding. With K=3 the training step matches the convolution
+    control's as ``fit`` runs them (K=7: 1.3x slower); on CIFAR-10, K=7 was worth about 2 points at
+    equal epochs, but the K=3 network fits 11 epochs in the time K=7 takes for 8 and ends level or
+    ahead (72.9% against 72.1%, one run each)."""
 
     stem: int
     stages: tuple[tuple[int, int], ...]
     expansion: int = 2
-    kernel_size: int = 7
+    kernel_size: int = 3
     group_channels: int = 16
     reduction_ratio: int = 4
 
