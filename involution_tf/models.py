@@ -62,8 +62,12 @@ class RedNetConfig:
 
 REDNET_CONFIGS = {
     "mnist": RedNetConfig(stem=16, stages=((16, 1), (32, 1))),
-    "fashion_mnist": RedNetConfig(stem=16, stages=((16, 1), (32, 2), (64, 1)), kernel_size=3),
-    "cifar10": RedNetConfig(stem=32, stages=((16, 1), (32, 2), (64, 2)), kernel_size=3),
+    "fashion_mnist": RedNetConfig(
+        stem=16, stages=((16, 1), (32, 2), (64, 1)), kernel_size=3, group_channels=8, reduction_ratio=1
+    ),
+    "cifar10": RedNetConfig(
+        stem=32, stages=((16, 1), (32, 2), (64, 2)), kernel_size=3, group_channels=8, reduction_ratio=1
+    ),
 }
 
 
