@@ -12,6 +12,14 @@ from involution_tf.reference import check_geometry, check_positive_int
 __all__ = ["Involution"]
 
 
+def _initializer(argument: str, value) -> keras.initializers.Initializer:
+    """``keras.initializers.get(value)``, with a `ValueError` that names the argument."""
+    try:
+        return keras.initializers.get(value)
+    except ValueError as error:
+        raise ValueError(f"`{argument}` must be a Keras initializer or its name, got {value!r}.") from error
+
+
 @keras.saving.register_keras_serializable(package="involution_tf")
 class Involution(keras.layers.Layer):
     """Involution (Li et al., CVPR 2021): a K x K kernel generated at every pixel, shared by a
@@ -20,8 +28,13 @@ class Involution(keras.layers.Layer):
     Kernel generation follows the paper's official code: average-pool by ``strides`` (when > 1,
     "same" padding, so the kernel grid matches the output) -> 1x1 convolution to
     ``channels // reduction_ratio`` (at least 1) -> BatchNorm -> ReLU -> 1x1 convolution to
-    ``K*K*groups`` values read as (groups, K*K). The kernels are then applied by
-    :func:`involution_tf.ops.involution`.
+    ``K*K*groups`` values read as (groups, K*K) - the "span" convolution. The kernels are then applied
+    by :func:`involution_tf.ops.involution`.
+
+    The span's bias is the static part of every pixel's kernel, its weights the dynamic part. Keras's
+    defaults (Glorot weights, zero bias) start the kernel purely dynamic, so that the output is a
+    product of two random functions of the input; :mod:`involution_tf.models` starts its RedNets with
+    a random static kernel instead (see ``RedNetConfig``).
 
     Args:
         kernel_size: K, odd and positive.
@@ -29,6 +42,8 @@ class Involution(keras.layers.Layer):
         group_channels: channels that share one kernel; groups = channels // group_channels.
         reduction_ratio: channel reduction of the kernel-generation bottleneck.
         dilation_rate: spacing of the window taps.
+        span_initializer: initializer of the span convolution's weights (Keras's name or object).
+        span_bias_initializer: initializer of its bias, the static part of the kernel.
         **kwargs: standard layer arguments (``name``, ``dtype`` - a dtype policy such as
             ``"mixed_float16"``, ...).
 
@@ -43,6 +58,8 @@ class Involution(keras.layers.Layer):
         group_channels: int = 16,
         reduction_ratio: int = 4,
         dilation_rate: int = 1,
+        span_initializer: str | keras.initializers.Initializer = "glorot_uniform",
+        span_bias_initializer: str | keras.initializers.Initializer = "zeros",
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -51,6 +68,8 @@ class Involution(keras.layers.Layer):
         )
         self.group_channels = check_positive_int("group_channels", group_channels)
         self.reduction_ratio = check_positive_int("reduction_ratio", reduction_ratio)
+        self.span_initializer = _initializer("span_initializer", span_initializer)
+        self.span_bias_initializer = _initializer("span_bias_initializer", span_bias_initializer)
 
     def _channels(self, input_shape) -> int:
         if len(input_shape) != 4:
@@ -85,7 +104,14 @@ class Involution(keras.layers.Layer):
             max(1, channels // self.reduction_ratio), 1, use_bias=False, dtype=policy, name="reduce"
         )
         self.norm = keras.layers.BatchNormalization(dtype=policy, name="norm")
-        self.span = keras.layers.Conv2D(self.kernel_size**2 * self.groups, 1, dtype=policy, name="span")
+        self.span = keras.layers.Conv2D(
+            self.kernel_size**2 * self.groups,
+            1,
+            kernel_initializer=self.span_initializer,
+            bias_initializer=self.span_bias_initializer,
+            dtype=policy,
+            name="span",
+        )
         shape = tuple(input_shape)
         if self.pool is not None:
             shape = self.pool.compute_output_shape(shape)
@@ -132,5 +158,7 @@ class Involution(keras.layers.Layer):
             group_channels=self.group_channels,
             reduction_ratio=self.reduction_ratio,
             dilation_rate=self.dilation_rate,
+            span_initializer=keras.initializers.serialize(self.span_initializer),
+            span_bias_initializer=keras.initializers.serialize(self.span_bias_initializer),
         )
         return config

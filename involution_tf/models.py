@@ -130,10 +130,25 @@ def _conv_bn(x, filters: int, kernel_size: int = 1, strides: int = 1, relu: bool
     return keras.layers.ReLU()(x) if relu else x
 
 
+def _involution(config: RedNetConfig, strides: int) -> Involution:
+    """The RedNet's involution, its kernel started as a random static K x K kernel (the span's bias,
+    He-scaled for one K x K window) plus a dynamic part at half Keras's default scale: see
+    :class:`RedNetConfig`."""
+    k = config.kernel_size
+    return Involution(
+        k,
+        strides,
+        config.group_channels,
+        config.reduction_ratio,
+        span_initializer=keras.initializers.VarianceScaling(0.25, "fan_avg", "uniform"),
+        span_bias_initializer=keras.initializers.RandomNormal(stddev=(2 / k**2) ** 0.5),
+    )
+
+
 def _spatial(x, config: RedNetConfig, strides: int, involution: bool):
     """The block's spatial mixing: the involution, or the 3x3 convolution of the control."""
     if involution:
-        x = Involution(config.kernel_size, strides, config.group_channels, config.reduction_ratio)(x)
+        x = _involution(config, strides)(x)
         x = keras.layers.BatchNormalization()(x)
         return keras.layers.ReLU()(x)
     return _conv_bn(x, x.shape[-1], 3, strides)

@@ -74,9 +74,28 @@ def test_layer_trains_and_gradients_reach_every_weight():
 
 
 def test_config_round_trip():
-    layer = Involution(5, 2, 8, 2, 3, name="inv")
+    layer = Involution(5, 2, 8, 2, 3, span_bias_initializer=keras.initializers.Constant(0.5), name="inv")
     clone = Involution.from_config(layer.get_config())
     assert clone.get_config() == layer.get_config()
+    clone.build((None, 9, 9, 16))
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(clone.span.bias), np.full(25 * 2, 0.5))
+
+
+def test_span_initializers_start_the_kernel_static_or_dynamic():
+    x = np.random.default_rng(3).normal(size=(2, 6, 6, 8)).astype(np.float32)
+    static = Involution(3, group_channels=4, span_initializer="zeros", span_bias_initializer="ones")
+    static.build(x.shape)
+    kernel = keras.ops.convert_to_numpy(static.generate_kernel(x))
+    np.testing.assert_array_equal(kernel, np.ones((2, 6, 6, 2, 9)))  # every pixel: the same all-ones kernel
+    default = Involution(3, group_channels=4)
+    default.build(x.shape)
+    assert not keras.ops.convert_to_numpy(default.span.bias).any()  # Keras's default: purely dynamic
+
+
+@pytest.mark.parametrize("argument", ["span_initializer", "span_bias_initializer"])
+def test_unknown_initializer_names_the_argument(argument):
+    with pytest.raises(ValueError, match=f"`{argument}` must be a Keras initializer.*'nonsense'"):
+        Involution(3, **{argument: "nonsense"})
     assert keras.saving.get_registered_object("involution_tf>Involution") is Involution
 
 

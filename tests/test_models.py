@@ -79,3 +79,15 @@ def test_control_differs_from_rednet_only_in_the_spatial_layer(dataset):
 def test_unknown_names(args, match):
     with pytest.raises(ValueError, match=match):
         models.build_model(*args)
+
+
+@pytest.mark.parametrize("dataset", sorted(models.INPUT_SHAPES))
+def test_rednet_involutions_start_with_a_static_kernel_and_the_swap_keeps_keras_defaults(dataset):
+    def span_biases(name):
+        model = models.build_model(name, dataset)
+        return [np.asarray(layer.span.bias) for layer in model.layers if isinstance(layer, Involution)]
+
+    k = models.REDNET_CONFIGS[dataset].kernel_size
+    rednet = np.concatenate(span_biases("rednet"))
+    assert 0.7 < rednet.std() / (2 / k**2) ** 0.5 < 1.3  # He-scaled for one K x K window
+    assert not np.concatenate(span_biases("involution_swap")).any()
