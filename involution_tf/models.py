@@ -13,7 +13,8 @@
 * ``rednet`` - involution as the paper uses it (RedNet): a stride-2 3x3 convolution stem, then residual
   bottlenecks in which 1x1 convolutions mix channels and an involution (7x7 on MNIST, 3x3 on
   Fashion-MNIST and CIFAR-10; stride in the involution) mixes space, BatchNorm everywhere, global
-  average pooling, one dense layer.
+  average pooling, one dense layer. On CIFAR-10 each involution's kernel starts as a random static
+  kernel plus a smaller dynamic part (see :class:`RedNetConfig`).
 * ``rednet_conv_control`` - the same network with a 3x3 convolution in place of every involution:
   the control that isolates what the involution itself contributes.
 """
@@ -62,6 +63,15 @@ class RedNetConfig:
     and dropped on Fashion-MNIST and CIFAR-10: 91.3% instead of 91.0%, and 73.3% and 74.9% in two runs
     instead of 72.5% and 72.9%, with 50,012 and 76,852 parameters - but a training step 1.02x and 1.14x
     the control's, where the paper's generator takes 0.89-0.97x and 0.92-0.99x.
+
+    Keras's default initialisation of the kernel generator (Glorot weights, zero bias) starts every
+    kernel purely dynamic: the involution's output is then a product of two random functions of its
+    input. ``static_kernel_init`` starts each kernel as a random static one instead (the generator's
+    bias, He-scaled for one K x K window) plus a dynamic part at half the Glorot scale (see
+    ``_involution``): same parameters, same step. On CIFAR-10 it learned faster: 74.7% in a probe and
+    74.3% in the record run, instead of 72.5% and 72.9%, the training accuracy higher at every epoch.
+    On the other two it did not help, so they keep Keras's defaults (and the figures above, all measured
+    with them): Fashion-MNIST 90.74% instead of 90.97%, MNIST 99.15% instead of 99.28%, one run each.
     """
 
     stem: int
@@ -70,12 +80,15 @@ class RedNetConfig:
     kernel_size: int = 7
     group_channels: int = 16
     reduction_ratio: int = 4
+    static_kernel_init: bool = False
 
 
 REDNET_CONFIGS = {
     "mnist": RedNetConfig(stem=16, stages=((16, 1), (32, 1)), reduction_ratio=2),
     "fashion_mnist": RedNetConfig(stem=16, stages=((16, 1), (32, 2), (64, 1)), kernel_size=3),
-    "cifar10": RedNetConfig(stem=32, stages=((16, 1), (32, 2), (64, 2)), kernel_size=3),
+    "cifar10": RedNetConfig(
+        stem=32, stages=((16, 1), (32, 2), (64, 2)), kernel_size=3, static_kernel_init=True
+    ),
 }
 
 
@@ -131,18 +144,17 @@ def _conv_bn(x, filters: int, kernel_size: int = 1, strides: int = 1, relu: bool
 
 
 def _involution(config: RedNetConfig, strides: int) -> Involution:
-    """The RedNet's involution, its kernel started as a random static K x K kernel (the span's bias,
-    He-scaled for one K x K window) plus a dynamic part at half Keras's default scale: see
-    :class:`RedNetConfig`."""
+    """The RedNet's involution; with ``static_kernel_init``, its kernel starts as a random static K x K
+    kernel (the span's bias, He-scaled for one K x K window) plus a dynamic part at half the Glorot
+    scale of Keras's default."""
     k = config.kernel_size
-    return Involution(
-        k,
-        strides,
-        config.group_channels,
-        config.reduction_ratio,
-        span_initializer=keras.initializers.VarianceScaling(0.25, "fan_avg", "uniform"),
-        span_bias_initializer=keras.initializers.RandomNormal(stddev=(2 / k**2) ** 0.5),
-    )
+    init = {}
+    if config.static_kernel_init:
+        init = dict(
+            span_initializer=keras.initializers.VarianceScaling(0.25, "fan_avg", "uniform"),
+            span_bias_initializer=keras.initializers.RandomNormal(stddev=(2 / k**2) ** 0.5),
+        )
+    return Involution(k, strides, config.group_channels, config.reduction_ratio, **init)
 
 
 def _spatial(x, config: RedNetConfig, strides: int, involution: bool):

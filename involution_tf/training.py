@@ -16,7 +16,7 @@ Two recipes, chosen by the model:
   cosine learning-rate schedule, label smoothing 0.1, random crops (and horizontal flips, except on
   MNIST). Epochs: what fits the 15-minute training budget on a 2-core CPU with a margin, at the
   involution network's pace (its control is faster or level) - 15 on MNIST (about 50 s each), 12 on
-  Fashion-MNIST (about 60 s), 11 on CIFAR-10 (about 60 s).
+  Fashion-MNIST (about 60 s), 11 on CIFAR-10 (about 55 s).
 
 Command line: ``python -m involution_tf.training DATASET MODEL [--results FILE] [--quick]``.
 """
