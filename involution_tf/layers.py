@@ -33,8 +33,8 @@ class Involution(keras.layers.Layer):
 
     The span's bias is the static part of every pixel's kernel, its weights the dynamic part. Keras's
     defaults (Glorot weights, zero bias) start the kernel purely dynamic, so that the output is a
-    product of two random functions of the input; :mod:`involution_tf.models` starts its RedNets with
-    a random static kernel instead (see ``RedNetConfig``).
+    product of two random functions of the input; :mod:`involution_tf.models` starts its CIFAR-10
+    RedNet with a random static kernel instead (see ``RedNetConfig``).
 
     Args:
         kernel_size: K, odd and positive.

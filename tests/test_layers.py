@@ -79,6 +79,7 @@ def test_config_round_trip():
     assert clone.get_config() == layer.get_config()
     clone.build((None, 9, 9, 16))
     np.testing.assert_array_equal(keras.ops.convert_to_numpy(clone.span.bias), np.full(25 * 2, 0.5))
+    assert keras.saving.get_registered_object("involution_tf>Involution") is Involution
 
 
 def test_span_initializers_start_the_kernel_static_or_dynamic():
@@ -96,7 +97,6 @@ def test_span_initializers_start_the_kernel_static_or_dynamic():
 def test_unknown_initializer_names_the_argument(argument):
     with pytest.raises(ValueError, match=f"`{argument}` must be a Keras initializer.*'nonsense'"):
         Involution(3, **{argument: "nonsense"})
-    assert keras.saving.get_registered_object("involution_tf>Involution") is Involution
 
 
 def test_keras_file_loads_in_a_fresh_process_with_identical_predictions(tmp_path, run_python):
