@@ -62,6 +62,18 @@ def test_pipeline_scales_one_hot_encodes_and_augments_without_changing_shapes():
     assert not np.allclose(np.sort(augmented[0].numpy().ravel()), np.sort(plain[0].numpy().ravel()))
 
 
+def test_a_recipe_without_augmentation_only_shuffles_the_training_images():
+    (x, y), _ = tiny("fashion_mnist", train=16)
+    recipe = replace(training.recipe_for("rednet", "fashion_mnist"), batch_size=16)
+    images, labels = next(iter(training.make_dataset(x, y, recipe, training=True)))
+    scaled = x.reshape(1, 16, -1).astype(np.float32) / 255.0
+    same = (images.numpy().reshape(16, 1, -1) == scaled).all(axis=2)  # batch image i is training image j
+    assert (same.sum(axis=1) == 1).all(), "every batch image must be one training image, unchanged"
+    order = same.argmax(axis=1)
+    assert sorted(order) == list(range(16)) and list(order) != list(range(16))  # each once, shuffled
+    np.testing.assert_array_equal(np.argmax(labels, axis=1), y.ravel()[order])
+
+
 @pytest.mark.parametrize("train", [True, False])
 def test_pipelines_run_without_the_tf_data_autotuner(train):
     # On 2 cores the autotuner made about one epoch in three run at half speed (see make_dataset).
