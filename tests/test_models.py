@@ -94,4 +94,4 @@ def test_only_a_static_kernel_init_config_changes_keras_initialisation(dataset):
     else:
         assert not rednet.any()  # Keras's default: zeros
     assert not span_biases("involution_swap").any()
-    assert any(config.static_kernel_init for config in models.REDNET_CONFIGS.values())
+    assert any(other.static_kernel_init for other in models.REDNET_CONFIGS.values())

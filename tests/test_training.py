@@ -66,8 +66,8 @@ def test_a_recipe_without_augmentation_only_shuffles_the_training_images():
     (x, y), _ = tiny("fashion_mnist", train=16)
     recipe = replace(training.recipe_for("rednet", "fashion_mnist"), batch_size=16)
     images, labels = next(iter(training.make_dataset(x, y, recipe, training=True)))
-    scaled = x.reshape(1, 16, -1).astype(np.float32) / 255.0
-    same = (images.numpy().reshape(16, 1, -1) == scaled).all(axis=2)  # batch image i is training image j
+    plain = next(iter(training.make_dataset(x, y, recipe, training=False)))[0].numpy()  # in order, scaled
+    same = (images.numpy().reshape(16, 1, -1) == plain.reshape(1, 16, -1)).all(axis=2)  # batch i is image j
     assert (same.sum(axis=1) == 1).all(), "every batch image must be one training image, unchanged"
     order = same.argmax(axis=1)
     assert sorted(order) == list(range(16)) and list(order) != list(range(16))  # each once, shuffled
