@@ -61,17 +61,17 @@ class RedNetConfig:
     is sized for ImageNet's 64-512-channel stages; at these networks' 16-64 channels it makes one to
     four kernels per pixel. The MNIST network reduces to half its channels instead: 99.28% instead of
     99.03% in 15 epochs, with 11,253 parameters instead of 9,905 (a third of the baseline: 11,608); its
-    step took 1.33x and 1.43x the control's in two interleaved runs (the paper's generator: 1.37x).
-    The Fashion-MNIST and CIFAR-10 networks reduce to half too, and share each kernel among 4 channels
+    step took 1.33x and 1.43x the control's in two interleaved runs (the paper's generator: 1.37x). The
+    Fashion-MNIST and CIFAR-10 networks reduce to half too, and share each kernel among 4 channels
     instead of 16, four times the kernels: 92.27% instead of 91.60% and 78.69% instead of 75.26%, with
     46,686 and 71,422 parameters instead of 38,399 and 57,907 (one run each, with the records' recipe).
     8 channels per group sat in between (92.05%, 77.37%), 2 per group cost CIFAR-10 a step 1.23x the
     4-per-group one's, too slow for the budget. In interleaved runs the 4-per-group step took 1.07x and
     1.01x the 8-per-group one's on CIFAR-10, 0.93x the control's there and 1.09x on Fashion-MNIST - the
-    machine's noise is as large as the differences (the README's interleaved measurement has the last
-    word). Earlier, with the old augmentation and on CIFAR-10 without the static start below, 8 channels
-    per group without a reduction had reached 91.3% and 73.3-74.9%, with a step 1.02x and 1.14x the
-    control's.
+    machine's noise is as large as the differences; the README's interleaved measurement, 15 steps of
+    each, has the last word (1.06x and 1.12x the control's when these networks were committed). Earlier,
+    with the old augmentation and on CIFAR-10 without the static start below, 8 channels per group
+    without a reduction had reached 91.3% and 73.3-74.9%, with a step 1.02x and 1.14x the control's.
 
     Keras's default initialisation of the kernel generator (Glorot weights, zero bias) starts every
     kernel purely dynamic: the involution's output is then a product of two random functions of its
