@@ -44,7 +44,7 @@ class RedNetConfig:
     epochs in a time budget. On CIFAR-10 its 32 channels keep the 27 values of each 3x3 RGB window.
 
     The paper's 7x7 involution is made for ImageNet's 56x56 maps. The Fashion-MNIST and CIFAR-10
-    networks (four and five blocks) see 14x14 or 16x16 maps down to 4x4, where a 7x7 window is mostly
+    networks (five blocks each) see 14x14 or 16x16 maps down to 4x4, where a 7x7 window is mostly
     padding: with K=3 their training step is level with the convolution control's (K=7: 1.2-1.35x
     slower), and the 15-minute budget holds more epochs - 11 instead of 8 on CIFAR-10 (72.5% against
     72.1%, both with the paper's kernel generator), 12 instead of 9 on Fashion-MNIST (91.0%, as before,
@@ -73,6 +73,12 @@ class RedNetConfig:
     with the old augmentation and on CIFAR-10 without the static start below, 8 channels per group
     without a reduction had reached 91.3% and 73.3-74.9%, with a step 1.02x and 1.14x the control's.
 
+    Until then the Fashion-MNIST network had one block in its last stage, not two (all its figures
+    above). The second block works on 4x4 maps, where a block costs little time: 92.81% instead of
+    92.27%, with 71,022 parameters instead of 46,686 and 64.1 s per epoch instead of 58.7 (one run each,
+    13.5 minutes for 12 epochs). On CIFAR-10, whose last stage already had two blocks, widening it to 80
+    channels instead did nothing: 78.50% against 78.69%, with 96,902 parameters.
+
     Keras's default initialisation of the kernel generator (Glorot weights, zero bias) starts every
     kernel purely dynamic: the involution's output is then a product of two random functions of its
     input. ``static_kernel_init`` starts each kernel as a random static one instead (the generator's
@@ -96,15 +102,15 @@ class RedNetConfig:
     static_kernel_init: bool = False
 
 
-# The 3x3 involution and its richer kernel generator that the Fashion-MNIST and CIFAR-10 networks share.
-_SMALL_MAP_INVOLUTION = dict(kernel_size=3, group_channels=4, reduction_ratio=2)
+# The stages, 3x3 involution and richer kernel generator that the Fashion-MNIST and CIFAR-10 networks share.
+_SMALL_MAP_NETWORK = dict(
+    stages=((16, 1), (32, 2), (64, 2)), kernel_size=3, group_channels=4, reduction_ratio=2
+)
 
 REDNET_CONFIGS = {
     "mnist": RedNetConfig(stem=16, stages=((16, 1), (32, 1)), reduction_ratio=2),
-    "fashion_mnist": RedNetConfig(stem=16, stages=((16, 1), (32, 2), (64, 1)), **_SMALL_MAP_INVOLUTION),
-    "cifar10": RedNetConfig(
-        stem=32, stages=((16, 1), (32, 2), (64, 2)), static_kernel_init=True, **_SMALL_MAP_INVOLUTION
-    ),
+    "fashion_mnist": RedNetConfig(stem=16, **_SMALL_MAP_NETWORK),
+    "cifar10": RedNetConfig(stem=32, static_kernel_init=True, **_SMALL_MAP_NETWORK),
 }
 
 

@@ -26,7 +26,7 @@ Two recipes, chosen by the model:
   of 91.96%, 81.14% instead of 80.35%. Label smoothing is kept: without it the CIFAR-10 RedNet with the
   current kernel generator reached 78.59% instead of 78.69% (one run; 75.71% instead of 75.26% with the
   paper's). Epochs: what fits the 15-minute training budget on a 2-core CPU with a margin, at the slower
-  network's pace - 15 on MNIST (about 50 s each), 12 on Fashion-MNIST (about 55-60 s), 11 on CIFAR-10
+  network's pace - 15 on MNIST (about 50 s each), 12 on Fashion-MNIST (about 55-65 s), 11 on CIFAR-10
   (55-70 s, as the shared machine's day goes).
 
 Command line: ``python -m involution_tf.training DATASET MODEL [--results FILE] [--quick]``.
