@@ -29,10 +29,10 @@ Two recipes, chosen by the model:
   peak rate was 4e-3 everywhere until doubling it took the CIFAR-10 RedNet to 80.11% instead of 78.69%
   (training accuracy 81.1% instead of 79.4%: it learns faster in 11 epochs) and its control to 82.34%
   instead of 81.14%, the MNIST RedNet to 99.34% instead of 99.28% and its control to 99.16% instead of
-  99.13% (one run each); on Fashion-MNIST, whose RedNet met its target at 4e-3, 8e-3 is untried. Epochs:
-  what fits the 15-minute training budget on a 2-core CPU with a margin, at the slower network's pace -
-  15 on MNIST (about 50 s each), 12 on Fashion-MNIST (about 55-65 s), 11 on CIFAR-10 (55-70 s, as the
-  shared machine's day goes).
+  99.13% (one run each; a second seed of the CIFAR-10 RedNet: 80.06%); on Fashion-MNIST, whose RedNet
+  met its target at 4e-3, 8e-3 is untried. Epochs: what fits the 15-minute training budget on a 2-core
+  CPU with a margin, at the slower network's pace - 15 on MNIST (about 50 s each), 12 on Fashion-MNIST
+  (about 55-65 s), 11 on CIFAR-10 (55-70 s, as the shared machine's day goes).
 
 Command line: ``python -m involution_tf.training DATASET MODEL [--results FILE] [--quick]``.
 """
