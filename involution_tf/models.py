@@ -69,10 +69,9 @@ class RedNetConfig:
     step 1.23x the 4-per-group one's, too slow for the budget. In interleaved runs the 4-per-group step
     took 1.07x and 1.01x the 8-per-group one's on CIFAR-10, 0.93x the control's there and 1.09x on
     Fashion-MNIST - the machine's noise is as large as the differences; the README's interleaved
-    measurement, 15 steps of each, has the last word (1.06x and 1.12x the control's when these networks
-    were committed). Earlier, with the old augmentation and on CIFAR-10 without the static start below,
-    8 channels per group without a reduction had reached 91.3% and 73.3-74.9%, with a step 1.02x and
-    1.14x the control's.
+    measurement, 15 steps of each, has the last word. Earlier, with the old augmentation and on CIFAR-10
+    without the static start below, 8 channels per group without a reduction had reached 91.3% and
+    73.3-74.9%, with a step 1.02x and 1.14x the control's.
 
     Until then the Fashion-MNIST network had one block in its last stage, not two (all its figures
     above). The second block works on 4x4 maps, where a block costs little time: 92.81% instead of
