@@ -88,10 +88,10 @@ class RedNetConfig:
     On the other two it did not help, so they keep Keras's defaults (and the figures above, all measured
     with them): Fashion-MNIST 90.74% instead of 90.97%, MNIST 99.15% instead of 99.28%, one run each.
 
-    Every figure above was measured with the RedNet recipe's peak learning rate of 4e-3 (MNIST's and
-    CIFAR-10's are now 8e-3), and all but those of 4 and 8 channels per group and of the last stage with
-    its earlier augmentation (crops of the 2-pixel padded image, 4-pixel on CIFAR-10, and flips except on
-    MNIST); the records, with its current recipe (see :mod:`involution_tf.training`).
+    Every figure above was measured with the RedNet recipe's earlier peak learning rate of 4e-3 (now 8e-3),
+    and all but those of 4 and 8 channels per group and of the last stage with its earlier augmentation (crops
+    of the 2-pixel padded image, 4-pixel on CIFAR-10, and flips except on MNIST); the records, with its
+    current recipe (see :mod:`involution_tf.training`).
     """
 
     stem: int
