@@ -4,18 +4,22 @@ The records are what :func:`involution_tf.training.train_and_evaluate` wrote (``
 for the committed full runs). Nothing here measures or types a figure of ours; the seed study's own
 figures, which the comparison puts beside ours, are quoted from its presentation in :data:`SEED`.
 
-    python -m involution_tf.comparison [--results FILE] [--readme README.md]
+    python -m involution_tf.comparison [--results FILE] [--train-steps FILE] [--readme README.md]
 
-prints the table and, with ``--readme``, writes it between the README's ``results`` markers.
+prints the results table and the targets table (whose speed target reads the interleaved step measurement
+of :mod:`involution_tf.train_steps`) and, with ``--readme``, writes them between the README's ``results``
+and ``targets`` markers: run it again after a new step measurement.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 from collections.abc import Iterable
+from pathlib import Path
 
 from involution_tf.models import INPUT_SHAPES, MODELS
-from involution_tf.records import DEFAULT_RESULTS, load_records, replace_section
+from involution_tf.records import DEFAULT_RESULTS, DEFAULT_TRAIN_STEPS, load_records, replace_section
 
 __all__ = [
     "SEED",
@@ -124,7 +128,8 @@ def step_ratios(row: dict) -> tuple[float, float, float]:
 
 
 def targets_report(records: Iterable[dict], train_steps: dict | None = None) -> str:
-    """One line per dataset: does the ``rednet`` record meet each target? (met / MISSED, with figures).
+    """A markdown table, one row per dataset: does the ``rednet`` record meet each target? (met / MISSED,
+    with figures).
 
     With ``train_steps`` (a record of :mod:`involution_tf.train_steps`), also the speed target: a training
     step no slower than the convolution control's, as measured there (interleaved, so on the same machine),
@@ -134,48 +139,53 @@ def targets_report(records: Iterable[dict], train_steps: dict | None = None) -> 
     step_rows = {
         row["dataset"]: row for row in (train_steps or {}).get("rows", []) if row["model"] == "rednet"
     }
-    lines = []
+    lines = [
+        "| dataset | test accuracy (target) | parameters / conv_baseline's (target <= 1/3) | training time "
+        "(target <= 15 min) | training step / conv control's, as fit runs them and faster vs faster "
+        "(target <= 1x) |",
+        "|---|---|---|---|---|",
+    ]
     for dataset, target in TARGETS.items():
         rednet, baseline = runs.get((dataset, "rednet")), runs.get((dataset, "conv_baseline"))
         if rednet is None or baseline is None:
-            lines.append(f"{DATASET_NAMES[dataset]}: no rednet and conv_baseline records to check")
+            lines.append(f"| {DATASET_NAMES[dataset]} | no rednet and conv_baseline records to check | | | |")
             continue
         wanted = max(target, baseline["test_accuracy"])
         fraction = rednet["params"] / baseline["params"]
         checks = [
-            (
-                rednet["test_accuracy"] >= wanted,
-                f"accuracy {rednet['test_accuracy']:.2%} (target {wanted:.2%})",
-            ),
-            (fraction <= MAX_PARAMS_FRACTION, f"parameters {fraction:.3f} of the baseline (target <= 1/3)"),
-            (
-                rednet["total_seconds"] <= MAX_TRAINING_SECONDS,
-                f"training {rednet['total_seconds'] / 60:.1f} min (target <= 15 min)",
-            ),
+            (rednet["test_accuracy"] >= wanted, f"{rednet['test_accuracy']:.2%} ({wanted:.2%})"),
+            (fraction <= MAX_PARAMS_FRACTION, f"{fraction:.3f}"),
+            (rednet["total_seconds"] <= MAX_TRAINING_SECONDS, f"{rednet['total_seconds'] / 60:.1f} min"),
         ]
         if dataset in step_rows:
             as_fit, _, fastest = step_ratios(step_rows[dataset])
-            checks.append(
-                (
-                    max(as_fit, fastest) <= 1,
-                    f"training step {as_fit:.2f}x the conv control's as fit runs them, {fastest:.2f}x at "
-                    "each one's faster setting (target <= 1x)",
-                )
-            )
-        cells = "; ".join(f"{text}: {'met' if ok else 'MISSED'}" for ok, text in checks)
-        lines.append(f"{DATASET_NAMES[dataset]}: {cells}")
+            checks.append((max(as_fit, fastest) <= 1, f"{as_fit:.2f}x and {fastest:.2f}x"))
+        cells = [f"{text}: {'met' if ok else 'MISSED'}" for ok, text in checks]
+        cells += ["not measured"] * (4 - len(cells))
+        lines.append(f"| {DATASET_NAMES[dataset]} | {' | '.join(cells)} |")
     return "\n".join(lines)
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description="Print (and put in the README) the comparison table.")
+    parser = argparse.ArgumentParser(description="Print (and put in the README) the comparison tables.")
     parser.add_argument("--results", default=str(DEFAULT_RESULTS), help="JSON results file to read")
-    parser.add_argument("--readme", help="replace the results section of this README with the table")
+    parser.add_argument(
+        "--train-steps",
+        default=str(DEFAULT_TRAIN_STEPS),
+        help="JSON file of python -m involution_tf.train_steps, for the speed target (skipped if absent)",
+    )
+    parser.add_argument(
+        "--readme", help="replace the results and targets sections of this README with the tables"
+    )
     args = parser.parse_args(argv)
-    table = results_table(load_records(args.results))
-    print(table)
+    runs = load_records(args.results)
+    steps_file = Path(args.train_steps)
+    steps = json.loads(steps_file.read_text()) if steps_file.exists() else None
+    table, targets = results_table(runs), targets_report(runs, steps)
+    print(f"{table}\n\n{targets}")
     if args.readme:
         replace_section(args.readme, "results", table)
+        replace_section(args.readme, "targets", targets)
 
 
 if __name__ == "__main__":

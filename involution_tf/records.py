@@ -13,6 +13,7 @@ from pathlib import Path
 
 __all__ = [
     "DEFAULT_RESULTS",
+    "DEFAULT_TRAIN_STEPS",
     "write_text_atomically",
     "load_records",
     "save_record",
@@ -24,6 +25,8 @@ __all__ = [
 
 # The committed records of the full runs, which the README and notebook 04 show.
 DEFAULT_RESULTS = Path(__file__).resolve().parents[1] / "results" / "comparison.json"
+# The committed interleaved step measurement (python -m involution_tf.train_steps --json ...).
+DEFAULT_TRAIN_STEPS = DEFAULT_RESULTS.with_name("train_steps.json")
 
 
 def write_text_atomically(path: str | os.PathLike, text: str) -> None:

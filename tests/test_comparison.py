@@ -1,5 +1,6 @@
 """The comparison tables come from the records, and the README shows the committed records' table."""
 
+import json
 from dataclasses import asdict
 from pathlib import Path
 
@@ -53,14 +54,18 @@ def test_latest_record_wins():
     assert comparison.latest([*RUNS, newer])["mnist", "rednet"] is newer
 
 
+def _target_cells(report: str) -> dict[str, list[str]]:
+    """The targets table's cells after the dataset name, by dataset name."""
+    rows = report.splitlines()[2:]
+    assert all(row.count("|") == report.splitlines()[0].count("|") for row in rows)
+    return {cells[0]: cells[1:] for cells in ([c.strip() for c in row.split("|")[1:-1]] for row in rows)}
+
+
 def test_targets_report_says_met_and_missed_from_the_figures():
-    report = comparison.targets_report(RUNS).splitlines()
-    assert report[0].startswith("MNIST: accuracy 99.50% (target 99.30%): met")
-    assert report[0].count("MISSED") == 0
-    assert "Fashion-MNIST: no rednet" in report[1]
-    assert "accuracy 75.00% (target 80.00%): MISSED" in report[2]
-    assert "parameters 0.627 of the baseline (target <= 1/3): MISSED" in report[2]
-    assert "training 25.0 min (target <= 15 min): MISSED" in report[2]
+    report = _target_cells(comparison.targets_report(RUNS))
+    assert report["MNIST"] == ["99.50% (99.30%): met", "0.284: met", "1.0 min: met", "not measured"]
+    assert report["Fashion-MNIST"][0] == "no rednet and conv_baseline records to check"
+    assert report["CIFAR-10"][:3] == ["75.00% (80.00%): MISSED", "0.627: MISSED", "25.0 min: MISSED"]
 
 
 def _step_row(dataset, model, *seconds):
@@ -76,21 +81,14 @@ def test_targets_report_checks_the_interleaved_step_ratio_when_given():
             _step_row("cifar10", "rednet", 0.3, 0.2, 0.4, 0.25),
         ]
     )
-    report = comparison.targets_report(RUNS, steps).splitlines()
-    tail = "at each one's faster setting (target <= 1x)"
-    assert report[0].endswith(f"training step 0.90x the conv control's as fit runs them, 0.90x {tail}: met")
-    assert report[2].endswith(
-        f"training step 1.50x the conv control's as fit runs them, 1.50x {tail}: MISSED"
-    )
-    assert "training step" not in comparison.targets_report(RUNS)
+    report = _target_cells(comparison.targets_report(RUNS, steps))
+    assert report["MNIST"][3] == "0.90x and 0.90x: met"
+    assert report["CIFAR-10"][3] == "1.50x and 1.50x: MISSED"
 
 
 def test_step_target_is_missed_when_the_control_is_faster_under_xla():
     steps = dict(rows=[_step_row("mnist", "rednet", 0.09, 0.1, 0.2, 0.05)])
-    report = comparison.targets_report(RUNS, steps).splitlines()
-    assert report[0].endswith(
-        "0.90x the conv control's as fit runs them, 1.80x at each one's faster setting (target <= 1x): MISSED"
-    )
+    assert _target_cells(comparison.targets_report(RUNS, steps))["MNIST"][3] == "0.90x and 1.80x: MISSED"
 
 
 def test_committed_records_are_complete_full_runs():
@@ -112,6 +110,24 @@ def test_committed_records_were_trained_with_the_current_recipes_and_networks():
 def test_readme_shows_the_table_of_the_committed_records():
     table = comparison.results_table(records.load_records(records.DEFAULT_RESULTS))
     assert f"<!-- results:start -->\n{table}\n<!-- results:end -->" in (ROOT / "README.md").read_text()
+
+
+def test_readme_shows_the_targets_of_the_committed_records_and_step_measurement():
+    steps = json.loads(records.DEFAULT_TRAIN_STEPS.read_text())
+    targets = comparison.targets_report(records.load_records(records.DEFAULT_RESULTS), steps)
+    assert f"<!-- targets:start -->\n{targets}\n<!-- targets:end -->" in (ROOT / "README.md").read_text()
+
+
+def test_command_writes_both_tables_into_the_readme(tmp_path, capsys):
+    readme = tmp_path / "README.md"
+    markers = [f"<!-- {name}:{end} -->" for name in ("results", "targets") for end in ("start", "end")]
+    readme.write_text("\n".join(markers))
+    results, steps = tmp_path / "comparison.json", tmp_path / "missing_train_steps.json"
+    results.write_text(json.dumps(RUNS))
+    comparison.main(["--results", str(results), "--train-steps", str(steps), "--readme", str(readme)])
+    written = readme.read_text()
+    assert comparison.results_table(RUNS) in written and comparison.targets_report(RUNS) in written
+    assert comparison.targets_report(RUNS) in capsys.readouterr().out
 
 
 def test_replace_section_needs_its_markers(tmp_path):
