@@ -14,6 +14,7 @@ from pathlib import Path
 __all__ = [
     "DEFAULT_RESULTS",
     "DEFAULT_TRAIN_STEPS",
+    "DEFAULT_SEEDS",
     "write_text_atomically",
     "load_records",
     "save_record",
@@ -27,6 +28,8 @@ __all__ = [
 DEFAULT_RESULTS = Path(__file__).resolve().parents[1] / "results" / "comparison.json"
 # The committed interleaved step measurement (python -m involution_tf.train_steps --json ...).
 DEFAULT_TRAIN_STEPS = DEFAULT_RESULTS.with_name("train_steps.json")
+# Records of the same trainings with other seeds than the comparison's seed 0: how far a result is luck.
+DEFAULT_SEEDS = DEFAULT_RESULTS.with_name("seeds.json")
 
 
 def write_text_atomically(path: str | os.PathLike, text: str) -> None:

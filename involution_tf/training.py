@@ -34,7 +34,9 @@ Two recipes, chosen by the model:
   on a 2-core CPU with a margin, at the slower network's pace - 15 on MNIST (about 50 s each), 12 on
   Fashion-MNIST (about 55-65 s), 11 on CIFAR-10 (55-70 s, as the shared machine's day goes).
 
-Command line: ``python -m involution_tf.training DATASET MODEL [--results FILE] [--quick]``.
+Command line: ``python -m involution_tf.training DATASET MODEL [--seed N] [--results FILE] [--quick]``; the
+records of seeds other than 0 go to ``results/seeds.json`` unless ``--results`` says otherwise, so that the
+comparison's own records (seed 0) stay one per dataset and model.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ import numpy as np
 import tensorflow as tf
 
 from involution_tf import data, models
-from involution_tf.records import DEFAULT_RESULTS, device_name, save_record
+from involution_tf.records import DEFAULT_RESULTS, DEFAULT_SEEDS, device_name, save_record
 
 __all__ = ["Recipe", "recipe_for", "make_dataset", "compiled_model", "train_and_evaluate"]
 
@@ -204,7 +206,7 @@ def train_and_evaluate(
     verbose: int | str = "auto",
 ) -> dict:
     """Train ``model`` (a name of :data:`involution_tf.models.MODELS`) on ``dataset`` and return its
-    result record; with ``results``, also save it there (replacing the same dataset and model's).
+    result record; with ``results``, also save it there (replacing the same dataset, model and seed's).
 
     Args:
         arrays: ``((x_train, y_train), (x_test, y_test))`` as :func:`involution_tf.data.load_dataset`
@@ -251,7 +253,7 @@ def train_and_evaluate(
         finished=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     )
     if results is not None:
-        save_record(results, record)
+        save_record(results, record, key=("dataset", "model", "seed"))
     return record
 
 
@@ -259,17 +261,23 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description="Train one model of the comparison and save its record.")
     parser.add_argument("dataset", choices=sorted(models.INPUT_SHAPES))
     parser.add_argument("model", choices=models.MODELS)
-    parser.add_argument("--results", default=str(DEFAULT_RESULTS), help="JSON results file to update")
+    parser.add_argument(
+        "--results",
+        help=f"JSON results file to update (default: {DEFAULT_RESULTS.name} for seed 0, else "
+        f"{DEFAULT_SEEDS.name}, both in results/)",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of the weights, shuffling and augmentation")
     parser.add_argument("--quick", action="store_true", help="committed sample, one epoch")
     parser.add_argument("--epochs", type=int, help="override the recipe's epoch count")
     args = parser.parse_args(argv)
+    results = args.results or (DEFAULT_RESULTS if args.seed == 0 else DEFAULT_SEEDS)
     recipe = recipe_for(args.model, args.dataset)
     if args.quick:
         recipe = replace(recipe, epochs=1)
     if args.epochs:
         recipe = replace(recipe, epochs=args.epochs)
     arrays = data.load_sample(args.dataset) if args.quick else None
-    record = train_and_evaluate(args.model, args.dataset, arrays, recipe, args.results, verbose=2)
+    record = train_and_evaluate(args.model, args.dataset, arrays, recipe, results, seed=args.seed, verbose=2)
     print(
         f"{args.dataset} {args.model}: test accuracy {record['test_accuracy']:.4f}, "
         f"{record['params']:,} parameters, {record['seconds_per_epoch']:.1f} s/epoch"

@@ -68,6 +68,17 @@ def test_targets_report_says_met_and_missed_from_the_figures():
     assert report["CIFAR-10"][:3] == ["75.00% (80.00%): MISSED", "0.627: MISSED", "25.0 min: MISSED"]
 
 
+def test_targets_report_checks_other_seeds_beside_the_record():
+    seeds = [
+        dict(record("mnist", "rednet", accuracy, 9_905, 30.0), seed=seed)
+        for seed, accuracy in ((2, 0.992), (1, 0.996))
+    ]
+    seeds.append(dict(record("mnist", "rednet_conv_control", 0.5, 19_930, 20.0), seed=1))  # not a rednet
+    report = _target_cells(comparison.targets_report(RUNS, seeds=iter(seeds)))
+    assert report["MNIST"][0] == "99.50% (99.30%): met; seed 1 99.60%: met; seed 2 99.20%: MISSED"
+    assert report["CIFAR-10"][0] == "75.00% (80.00%): MISSED"
+
+
 def _step_row(dataset, model, *seconds):
     """A train_steps row: the step times in the order of ``train_steps._KEYS``."""
     return dict(dataset=dataset, model=model, **dict(zip(train_steps._KEYS, seconds, strict=True)))
@@ -91,17 +102,23 @@ def test_step_target_is_missed_when_the_control_is_faster_under_xla():
     assert _target_cells(comparison.targets_report(RUNS, steps))["MNIST"][3] == "0.90x and 1.80x: MISSED"
 
 
-def test_committed_records_are_complete_full_runs():
-    runs = records.load_records(records.DEFAULT_RESULTS)
+def _committed_records():
+    """The comparison's records and the other seeds', each of which must be a full run of today's code."""
+    runs, seeds = records.load_records(records.DEFAULT_RESULTS), records.load_records(records.DEFAULT_SEEDS)
     assert runs, "results/comparison.json holds no records"
-    for run in runs:
+    assert {run["seed"] for run in runs} == {0} and 0 not in {run["seed"] for run in seeds}
+    return runs + seeds
+
+
+def test_committed_records_are_complete_full_runs():
+    for run in _committed_records():
         assert run["train_images"] == FULL_TRAIN_IMAGES[run["dataset"]], (run["dataset"], run["model"])
         assert len(run["epoch_seconds"]) == run["epochs"] == len(run["history"]["val_accuracy"])
         assert run["test_accuracy"] == run["history"]["val_accuracy"][-1]
 
 
 def test_committed_records_were_trained_with_the_current_recipes_and_networks():
-    for run in records.load_records(records.DEFAULT_RESULTS):
+    for run in _committed_records():
         name = (run["dataset"], run["model"])
         assert run["recipe"] == asdict(training.recipe_for(run["model"], run["dataset"])), name
         assert run["params"] == models.build_model(run["model"], run["dataset"]).count_params(), name
@@ -114,7 +131,8 @@ def test_readme_shows_the_table_of_the_committed_records():
 
 def test_readme_shows_the_targets_of_the_committed_records_and_step_measurement():
     steps = json.loads(records.DEFAULT_TRAIN_STEPS.read_text())
-    targets = comparison.targets_report(records.load_records(records.DEFAULT_RESULTS), steps)
+    runs, seeds = records.load_records(records.DEFAULT_RESULTS), records.load_records(records.DEFAULT_SEEDS)
+    targets = comparison.targets_report(runs, steps, seeds)
     assert f"<!-- targets:start -->\n{targets}\n<!-- targets:end -->" in (ROOT / "README.md").read_text()
 
 
@@ -122,9 +140,11 @@ def test_command_writes_both_tables_into_the_readme(tmp_path, capsys):
     readme = tmp_path / "README.md"
     markers = [f"<!-- {name}:{end} -->" for name in ("results", "targets") for end in ("start", "end")]
     readme.write_text("\n".join(markers))
-    results, steps = tmp_path / "comparison.json", tmp_path / "missing_train_steps.json"
+    results, missing = tmp_path / "comparison.json", str(tmp_path / "missing.json")
     results.write_text(json.dumps(RUNS))
-    comparison.main(["--results", str(results), "--train-steps", str(steps), "--readme", str(readme)])
+    comparison.main(
+        ["--results", str(results), "--train-steps", missing, "--seeds", missing, "--readme", str(readme)]
+    )
     written = readme.read_text()
     assert comparison.results_table(RUNS) in written and comparison.targets_report(RUNS) in written
     assert comparison.targets_report(RUNS) in capsys.readouterr().out

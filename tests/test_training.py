@@ -16,7 +16,7 @@ def tiny(name="mnist", train=64, test=40):
     return (x_train[:train], y_train[:train]), (x_test[:test], y_test[:test])
 
 
-def test_train_and_evaluate_writes_one_complete_record_per_dataset_and_model(tmp_path):
+def test_train_and_evaluate_writes_one_complete_record_per_dataset_model_and_seed(tmp_path):
     results = tmp_path / "results" / "comparison.json"
     recipe = replace(training.recipe_for("involution_swap", "mnist"), epochs=2, batch_size=32)
     record = training.train_and_evaluate("involution_swap", "mnist", tiny(), recipe, results, verbose=0)
@@ -30,6 +30,17 @@ def test_train_and_evaluate_writes_one_complete_record_per_dataset_and_model(tmp
 
     again = training.train_and_evaluate("involution_swap", "mnist", tiny(), recipe, results, verbose=0)
     assert records.load_records(results) == [again]  # replaced, not appended
+    other = training.train_and_evaluate("involution_swap", "mnist", tiny(), recipe, results, seed=1)
+    assert records.load_records(results) == [again, other] and other["seed"] == 1  # another seed: kept
+
+
+def test_command_line_sends_other_seeds_to_their_own_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(training, "DEFAULT_RESULTS", tmp_path / "comparison.json")
+    monkeypatch.setattr(training, "DEFAULT_SEEDS", tmp_path / "seeds.json")
+    training.main(["mnist", "involution_swap", "--quick", "--seed", "1"])
+    (record,) = records.load_records(tmp_path / "seeds.json")
+    assert record["seed"] == 1 and record["epochs"] == 1
+    assert not (tmp_path / "comparison.json").exists()  # the comparison's seed-0 records stay apart
 
 
 def test_rednet_recipe_trains_rednet_and_its_control_alike():
