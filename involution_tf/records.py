@@ -52,9 +52,13 @@ def load_records(path: str | os.PathLike) -> list[dict]:
     return records
 
 
-def save_record(path: str | os.PathLike, record: dict, key: tuple[str, ...] = ("dataset", "model")) -> None:
-    """Add ``record`` to the results file, replacing an earlier record with the same ``key`` values."""
-    records = [r for r in load_records(path) if any(r.get(k) != record.get(k) for k in key)]
+# What makes two records the same training: a results file keeps the last record of each.
+_RECORD_KEY = ("dataset", "model", "seed")
+
+
+def save_record(path: str | os.PathLike, record: dict) -> None:
+    """Add ``record`` to the results file, replacing an earlier record of the same dataset, model and seed."""
+    records = [r for r in load_records(path) if any(r.get(k) != record.get(k) for k in _RECORD_KEY)]
     write_text_atomically(path, json.dumps([*records, record], indent=1) + "\n")
 
 

@@ -257,7 +257,7 @@ def train_and_evaluate(
         finished=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     )
     if results is not None:
-        save_record(results, record, key=("dataset", "model", "seed"))
+        save_record(results, record)
     return record
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from involution_tf import train_steps, training
+from involution_tf import records, train_steps, training
 from involution_tf.comparison import COUNTERPARTS, step_ratios
 from involution_tf.models import INPUT_SHAPES
 
@@ -56,7 +56,7 @@ def test_repeats_must_be_positive():
 
 
 def test_readme_shows_the_committed_record_of_every_pair_on_every_dataset():
-    record = json.loads((ROOT / "results" / "train_steps.json").read_text())
+    record = json.loads(records.DEFAULT_TRAIN_STEPS.read_text())
     pairs = [(row["dataset"], row["model"]) for row in record["rows"]]
     assert pairs == [(dataset, model) for dataset in INPUT_SHAPES for model in COUNTERPARTS]
     report = train_steps.format_report(record)
