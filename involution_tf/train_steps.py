@@ -16,8 +16,14 @@ GPU), and with the whole step compiled by XLA (``jit_compile=True``), which spee
 and slows others down on a CPU. The RedNet it slows down: XLA fuses the involution's window loops
 with their neighbours, so the BatchNorm and ReLU that produce its input and its gradient are
 recomputed at each of the K*K taps, and the transpose a following 1x1 convolution's filter gradient
-needs runs the forward loop in a cache-hostile order. The last column compares each network at its
-faster setting.
+needs runs the forward loop in a cache-hostile order. The "faster vs faster" column compares each
+network at its faster setting.
+
+A fifth step is the involution network as ``fit`` runs it, with the involution op itself replaced by
+a stand-in that costs one multiplication (:func:`zero_cost_involution`): everything else - the kernel
+generator, the BatchNorms, the 1x1 convolutions - runs and trains as before. Its ratio to the
+counterpart is the floor that no implementation of the op, however fast, could go below: where it is
+above 1, the network itself, not the op, is slower than its convolution counterpart.
 """
 
 from __future__ import annotations
@@ -25,26 +31,40 @@ from __future__ import annotations
 import argparse
 import statistics
 from collections.abc import Sequence
+from unittest import mock
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from involution_tf import models, training
+from involution_tf import models, ops, training
 from involution_tf.benchmark import time_once
 from involution_tf.comparison import COUNTERPARTS, DATASET_NAMES, step_ratios
 from involution_tf.records import device_name, publish
 
-__all__ = ["time_pair", "run", "format_report", "main"]
+__all__ = ["zero_cost_involution", "time_pair", "run", "format_report", "main"]
 
 QUICK_BATCH_SIZE = 8
-# A row's step times: the involution network, its counterpart, then both with the whole step under XLA.
-_KEYS = ("seconds", "counterpart_seconds", "xla_seconds", "xla_counterpart_seconds")
+# A row's step times: the involution network, its counterpart, both with the whole step under XLA, then
+# the involution network with a zero-cost involution op.
+_KEYS = ("seconds", "counterpart_seconds", "xla_seconds", "xla_counterpart_seconds", "zero_op_seconds")
 
 
-def _step(model: str, dataset: str, batch_size: int | None, xla: bool):
+def zero_cost_involution(
+    x: tf.Tensor, kernel: tf.Tensor, kernel_size: int, strides: int = 1, dilation_rate: int = 1
+) -> tf.Tensor:
+    """A stand-in for :func:`involution_tf.ops.involution` with its signature and output shape that
+    costs one multiplication: the strided input times each group's first kernel tap. The gradient
+    reaches both ``x`` and ``kernel``, so the kernel generator still runs and trains."""
+    sampled = x[:, ::strides, ::strides]
+    grouped = tf.reshape(sampled, tf.concat([tf.shape(kernel)[:4], [-1]], axis=0))
+    return tf.reshape(grouped * kernel[..., :1], tf.shape(sampled))
+
+
+def _step(model: str, dataset: str, batch_size: int | None, xla: bool, zero_op: bool = False):
     """One compiled training step of ``model`` on a fixed random batch, as a no-argument callable;
-    with ``xla``, the whole step is compiled by XLA."""
+    with ``xla``, the whole step is compiled by XLA; with ``zero_op``, it is traced (here, by a first
+    step) with :func:`zero_cost_involution` in place of the involution op, which the traced step keeps."""
     recipe = training.recipe_for(model, dataset)
     batch = batch_size or recipe.batch_size
     rng = np.random.default_rng(0)
@@ -52,15 +72,26 @@ def _step(model: str, dataset: str, batch_size: int | None, xla: bool):
     y = np.eye(10, dtype=np.float32)[rng.integers(0, 10, batch)]
     # The schedule's length sets the learning rate of a step, not its cost: any steps_per_epoch will do.
     network = training.compiled_model(model, dataset, recipe, steps_per_epoch=100, jit_compile=xla)
-    return lambda: network.train_on_batch(x, y)
+
+    def step():
+        return network.train_on_batch(x, y)
+
+    if zero_op:
+        with mock.patch.object(ops, "involution", zero_cost_involution):
+            step()
+    return step
 
 
 def time_pair(dataset: str, model: str, repeats: int, batch_size: int | None = None) -> dict[str, float]:
     """Median seconds per training step of ``model`` and of its convolution counterpart, without and
-    with XLA, all four interleaved: keys ``seconds``, ``counterpart_seconds``, ``xla_seconds``,
-    ``xla_counterpart_seconds``. ``batch_size`` defaults to the recipe's."""
-    names = (model, COUNTERPARTS[model]) * 2
-    steps = [_step(name, dataset, batch_size, xla=key.startswith("xla")) for name, key in zip(names, _KEYS)]
+    with XLA, and of ``model`` with a zero-cost involution op, all five interleaved: keys ``seconds``,
+    ``counterpart_seconds``, ``xla_seconds``, ``xla_counterpart_seconds``, ``zero_op_seconds``.
+    ``batch_size`` defaults to the recipe's."""
+    names = (model, COUNTERPARTS[model]) * 2 + (model,)
+    steps = [
+        _step(name, dataset, batch_size, xla=key.startswith("xla"), zero_op=key.startswith("zero"))
+        for name, key in zip(names, _KEYS)
+    ]
     for step in steps * 2:  # compile, then one step more to settle the allocator, outside the timings
         time_once(step)
     samples = [[] for _ in steps]
@@ -91,21 +122,24 @@ def run(datasets: Sequence[str], repeats: int, batch_size: int | None = None) ->
 
 def format_report(record: dict) -> str:
     """A markdown table of each pair's step times, without and with XLA, and their ratios (below 1:
-    involution is faster); the last ratio takes each network at its faster setting."""
+    involution is faster): as fit runs them, with XLA, each network at its faster setting, and the
+    floor - the involution network with a zero-cost op, as fit runs it."""
     lines = [
         f"Device: {record['device']}; TensorFlow {record['tensorflow']}, Keras {record['keras']}; "
         f"median of {record['repeats']} interleaved training steps.",
         "",
-        "| dataset | involution network | ms / step | with XLA | convolution counterpart | ms / step "
-        "| with XLA | batch | ratio | ratio with XLA | faster vs faster |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| dataset | involution network | ms / step | with XLA | with a zero-cost op "
+        "| convolution counterpart | ms / step | with XLA | batch "
+        "| ratio | ratio with XLA | faster vs faster | floor: zero-cost op |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in record["rows"]:
         ms = {key: f"{row[key] * 1e3:.1f}" for key in _KEYS}
         ratios = " | ".join(f"{ratio:.2f}x" for ratio in step_ratios(row))
         lines.append(
             f"| {DATASET_NAMES[row['dataset']]} | {row['model']} | {ms['seconds']} | {ms['xla_seconds']} | "
-            f"{row['counterpart']} | {ms['counterpart_seconds']} | {ms['xla_counterpart_seconds']} | "
+            f"{ms['zero_op_seconds']} | {row['counterpart']} | {ms['counterpart_seconds']} | "
+            f"{ms['xla_counterpart_seconds']} | "
             f"{row['batch_size']} | {ratios} |"
         )
     return "\n".join(lines)

@@ -4,8 +4,9 @@ import json
 from pathlib import Path
 
 import pytest
+import tensorflow as tf
 
-from involution_tf import records, train_steps, training
+from involution_tf import ops, records, train_steps, training
 from involution_tf.comparison import COUNTERPARTS, step_ratios
 from involution_tf.models import INPUT_SHAPES
 
@@ -27,8 +28,10 @@ def test_quick_run_times_every_pair_and_reports_the_ratio(tmp_path, capsys):
         rednet["seconds"] / rednet["counterpart_seconds"],
         rednet["xla_seconds"] / rednet["xla_counterpart_seconds"],
         step_ratios(rednet)[2],
+        rednet["zero_op_seconds"] / rednet["counterpart_seconds"],
     )
-    assert "| MNIST | rednet |" in printed and "| {:.2f}x | {:.2f}x | {:.2f}x |".format(*ratios) in printed
+    assert "| MNIST | rednet |" in printed
+    assert "| {:.2f}x | {:.2f}x | {:.2f}x | {:.2f}x |".format(*ratios) in printed
 
 
 def test_each_network_is_timed_as_fit_runs_it_and_with_xla(monkeypatch):
@@ -46,8 +49,35 @@ def test_each_network_is_timed_as_fit_runs_it_and_with_xla(monkeypatch):
         ("conv_baseline", False),
         ("involution_swap", True),
         ("conv_baseline", True),
+        ("involution_swap", False),  # with the zero-cost op
     ]
     assert list(times) == list(train_steps._KEYS)
+
+
+@pytest.mark.parametrize("strides, size", [(1, 6), (2, 7)])
+def test_zero_cost_op_has_the_shapes_of_the_involution_and_trains_the_kernel(strides, size):
+    x = tf.random.normal([2, size, size, 8])
+    out = ops.output_size(size, strides)
+    kernel = tf.random.normal([2, out, out, 4, 9])
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch([x, kernel])
+        y = train_steps.zero_cost_involution(x, kernel, 3, strides)
+        loss = tf.reduce_sum(y**2)
+    assert y.shape == ops.involution(x, kernel, 3, strides).shape
+    assert tf.reduce_any(tape.gradient(loss, x) != 0) and tf.reduce_any(tape.gradient(loss, kernel) != 0)
+
+
+def _refuse_involution(*args, **kwargs):
+    raise AssertionError("the involution op was traced into the step")
+
+
+def test_zero_op_step_is_traced_with_the_stand_in_and_keeps_it(monkeypatch):
+    zero_op = train_steps._step("rednet", "mnist", 2, xla=False, zero_op=True)
+    real = train_steps._step("rednet", "mnist", 2, xla=False)
+    monkeypatch.setattr(ops, "involution", _refuse_involution)
+    zero_op()  # the traced step calls no involution op
+    with pytest.raises(AssertionError, match="traced into the step"):
+        real()  # while a step traced now would
 
 
 def test_repeats_must_be_positive():
