@@ -128,13 +128,13 @@ def step_ratios(row: dict) -> tuple[float, float, float, float, float]:
     counterpart's: as ``fit`` runs them on a CPU, both with the whole step compiled by XLA, each at its
     faster setting (XLA or not), then the floors - the involution network with a zero-cost involution
     op - as ``fit`` runs them and each at its faster setting."""
-    fastest = min(row["counterpart_seconds"], row["xla_counterpart_seconds"])
+    counterpart_best = min(row["counterpart_seconds"], row["xla_counterpart_seconds"])
     return (
         row["seconds"] / row["counterpart_seconds"],
         row["xla_seconds"] / row["xla_counterpart_seconds"],
-        min(row["seconds"], row["xla_seconds"]) / fastest,
+        min(row["seconds"], row["xla_seconds"]) / counterpart_best,
         row["zero_op_seconds"] / row["counterpart_seconds"],
-        min(row["zero_op_seconds"], row["xla_zero_op_seconds"]) / fastest,
+        min(row["zero_op_seconds"], row["xla_zero_op_seconds"]) / counterpart_best,
     )
 
 
