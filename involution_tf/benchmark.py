@@ -6,27 +6,32 @@ For each shape (B, H, W, C, K, G) it times, interleaved so that the machine's no
 contender alike, the median forward and forward+backward step of:
 
 * ``involution_tf``: :func:`involution_tf.ops.involution` (the kernel is an input: the op alone);
-* ``extract_patches``: the involution of the public Keras example, built on
+* ``Involution``: the whole :class:`~involution_tf.layers.Involution` layer, kernel generation and op,
+  in training mode: what a user swapping a layer gets;
+* ``extract_patches``: the involution op of the public Keras example, built on
   ``tf.image.extract_patches``, which materializes a (B, H, W, K*K*C) patch tensor;
 * ``Conv2D`` and ``DepthwiseConv2D`` layers of the same shape (C -> C channels, K x K, "same").
 
-It also reports the memory-traffic bound of the op (the bytes a pass must read and write divided
-by the copy bandwidth, timed between the contenders so that it sees the same machine they do) and
-each contender's peak memory as TensorFlow's allocator saw it. Timings are never asserted
-anywhere: on a shared machine only ratios mean much.
+It also reports the op's memory-traffic bound: the bytes a pass must read and write divided by the
+bandwidth of a plain copy on the same device (STREAM's "copy": a preallocated output, every core, the
+fastest of the copies timed between the contenders), and each contender's peak memory as the device's
+TensorFlow allocator saw it. On a GPU every timing ends with a device synchronisation, never a copy to
+the host. Timings are never asserted anywhere: on a shared machine only ratios mean much.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 
-# TensorFlow reports peak memory on the CPU only with its BFC allocator, chosen when TensorFlow loads:
-# this works when the benchmark is the first to import it (as `python -m involution_tf.benchmark`).
+# TensorFlow reports peak memory on the CPU only with its BFC allocator, which it chooses when it
+# allocates its first tensor: this works whenever the benchmark is imported before any tensor exists.
 os.environ.setdefault("TF_CPU_ALLOCATOR_USE_BFC", "true")
 
 import keras  # noqa: E402
@@ -34,12 +39,13 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from involution_tf import ops  # noqa: E402
+from involution_tf.layers import Involution  # noqa: E402
 from involution_tf.records import device_name, publish  # noqa: E402
 
 # (B, H, W, C, K, G) of the issue: MNIST-sized, CIFAR-sized, and a RedNet stage at K=7.
 DEFAULT_SHAPES = ((128, 28, 28, 32, 3, 2), (128, 32, 32, 64, 3, 4), (32, 56, 56, 64, 7, 4))
 QUICK_SHAPES = ((8, 16, 16, 16, 3, 2), (4, 16, 16, 32, 7, 2))
-CONTENDERS = ("involution_tf", "extract_patches", "Conv2D", "DepthwiseConv2D")
+CONTENDERS = ("involution_tf", "Involution", "extract_patches", "Conv2D", "DepthwiseConv2D")
 
 
 def extract_patches_involution(x: tf.Tensor, kernel: tf.Tensor, kernel_size: int) -> tf.Tensor:
@@ -62,16 +68,21 @@ class Timing:
     peak_bytes: int | None  # allocated by one forward+backward step, beyond its inputs (None: unknown)
 
 
+def _layer(name: str, channels: int, k: int, g: int) -> keras.layers.Layer:
+    if name == "Conv2D":
+        return keras.layers.Conv2D(channels, k, padding="same")
+    if name == "DepthwiseConv2D":
+        return keras.layers.DepthwiseConv2D(k, padding="same")
+    return Involution(k, group_channels=channels // g)
+
+
 def _steps(name: str, x: tf.Tensor, kernel: tf.Tensor, k: int) -> tuple[Callable, Callable]:
     """Return (forward, forward+backward) tf.functions for one contender, as model.fit would run them."""
-    if name in ("Conv2D", "DepthwiseConv2D"):
-        layer = (
-            keras.layers.Conv2D(x.shape[3], k, padding="same")
-            if name == "Conv2D"
-            else keras.layers.DepthwiseConv2D(k, padding="same")
-        )
+    if name in ("Involution", "Conv2D", "DepthwiseConv2D"):
+        layer = _layer(name, x.shape[3], k, kernel.shape[3])
         layer.build(x.shape)
-        inputs, apply = [x], layer
+        inputs = [x]
+        apply = lambda a: layer(a, training=True)  # noqa: E731
         sources = lambda: [x, *layer.trainable_variables]  # noqa: E731
     else:
         inputs = [x, kernel]
@@ -96,24 +107,31 @@ def _steps(name: str, x: tf.Tensor, kernel: tf.Tensor, k: int) -> tuple[Callable
 
 
 def time_once(step: Callable) -> float:
-    """Seconds one call of ``step`` takes, its results computed (TensorFlow may return early)."""
+    """Seconds one call of ``step`` takes until the device has finished it (a GPU returns before it
+    has: TensorFlow queues its work), without copying anything to the host."""
+    tf.test.experimental.sync_devices()
     start = time.perf_counter()
-    outputs = step()
-    for t in tf.nest.flatten(outputs):
-        np.asarray(t)  # a tensor's value is ready only when it is read
+    step()
+    tf.test.experimental.sync_devices()
     return time.perf_counter() - start
+
+
+def memory_device() -> str:
+    """The device whose allocator the peak memory is read from: the GPU if there is one."""
+    return "GPU:0" if tf.config.list_logical_devices("GPU") else "CPU:0"
 
 
 def _peak_bytes(step: Callable) -> int | None:
     """Peak bytes the step allocated on top of what already existed (its inputs, the weights); None
     when TensorFlow keeps no statistics (it was imported before this module, without the BFC allocator)."""
+    device = memory_device()
     try:
-        tf.config.experimental.reset_memory_stats("CPU:0")
+        tf.config.experimental.reset_memory_stats(device)
     except ValueError:
         return None
-    before = tf.config.experimental.get_memory_info("CPU:0")["current"]
+    before = tf.config.experimental.get_memory_info(device)["current"]
     time_once(step)
-    return tf.config.experimental.get_memory_info("CPU:0")["peak"] - before
+    return tf.config.experimental.get_memory_info(device)["peak"] - before
 
 
 def time_shape(shape: Sequence[int], repeats: int) -> tuple[dict[str, Timing], float]:
@@ -123,16 +141,16 @@ def time_shape(shape: Sequence[int], repeats: int) -> tuple[dict[str, Timing], f
     x = tf.random.normal([b, h, w, c])
     kernel = tf.random.normal([b, h, w, g, k * k])
     steps = {name: _steps(name, x, kernel, k) for name in CONTENDERS}
-    copy, copied_bytes = _copy_step()
-    for step in [copy, *(s for pair in steps.values() for s in pair)]:  # compile outside the timings
-        time_once(step)
-    samples = {name: ([], []) for name in CONTENDERS}
-    copies = []
-    for _ in range(repeats):
-        copies.append(time_once(copy))
-        for name, (forward, forward_backward) in steps.items():
-            samples[name][0].append(time_once(forward))
-            samples[name][1].append(time_once(forward_backward))
+    with copy_step() as (copy, copied_bytes):
+        for step in [copy, *(s for pair in steps.values() for s in pair)]:  # compile outside the timings
+            time_once(step)
+        samples = {name: ([], []) for name in CONTENDERS}
+        copies = []
+        for _ in range(repeats):
+            copies.append(time_once(copy))
+            for name, (forward, forward_backward) in steps.items():
+                samples[name][0].append(time_once(forward))
+                samples[name][1].append(time_once(forward_backward))
     timings = {
         name: Timing(statistics.median(f), statistics.median(fb), _peak_bytes(steps[name][1]))
         for name, (f, fb) in samples.items()
@@ -140,12 +158,24 @@ def time_shape(shape: Sequence[int], repeats: int) -> tuple[dict[str, Timing], f
     return timings, copied_bytes / min(copies)  # the fastest copy: the bound errs on the strict side
 
 
-def _copy_step(megabytes: int = 128) -> tuple[Callable, int]:
-    """A compiled read-one, write-one pass over a float32 tensor larger than the caches, and the
-    bytes it moves: what the memory system can do, the yardstick of the traffic bound."""
-    a = tf.random.normal([megabytes * 2**20 // 4])
-    scale = tf.function(lambda t: t * 2.0, jit_compile=True)
-    return lambda: scale(a), 2 * megabytes * 2**20
+@contextlib.contextmanager
+def copy_step(megabytes: int = 256) -> Iterator[tuple[Callable, int]]:
+    """A copy of a float32 array several times larger than the caches into a preallocated one, and
+    the bytes it moves (read + write): the yardstick of the traffic bound, as STREAM measures a copy.
+    On a CPU, NumPy copies one slice per core in threads (it releases the GIL while copying); on a
+    GPU, an XLA-compiled pass that reads one buffer and writes another of TensorFlow's memory pool."""
+    size = megabytes * 2**20 // 4
+    if memory_device().startswith("GPU"):
+        source = tf.random.normal([size])
+        scale = tf.function(lambda t: t * 2.0, jit_compile=True)
+        yield (lambda: scale(source)), 2 * size * 4
+        return
+    source, target = np.ones(size, np.float32), np.zeros(size, np.float32)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    bounds = np.linspace(0, size, cores + 1).astype(int)
+    slices = [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:])]
+    with ThreadPoolExecutor(cores) as pool:
+        yield (lambda: list(pool.map(lambda s: np.copyto(target[s], source[s]), slices))), 2 * size * 4
 
 
 def traffic_bytes(shape: Sequence[int], itemsize: int = 4) -> tuple[int, int]:
@@ -180,6 +210,7 @@ def run(shapes: Sequence[Sequence[int]], repeats: int) -> dict:
         )
     return dict(
         device=device_name(),
+        memory_device=memory_device(),
         tensorflow=tf.__version__,
         keras=keras.__version__,
         repeats=repeats,
@@ -187,15 +218,22 @@ def run(shapes: Sequence[Sequence[int]], repeats: int) -> dict:
     )
 
 
+def readme_section(record: dict) -> str:
+    """The README section a record belongs in: GPU and CPU measurements stand in tables of their own."""
+    return "benchmark_gpu" if record.get("memory_device", "CPU").startswith("GPU") else "benchmark"
+
+
 def format_report(record: dict) -> str:
-    """Markdown tables of ratios (and the times and bounds they come from)."""
+    """Markdown tables of ratios (and the times and bounds they come from). "op" is
+    ``involution_tf`` (the kernel given), "layer" the whole ``Involution`` layer (kernel generation too)."""
     lines = [
         f"Device: {record['device']}; TensorFlow {record['tensorflow']}, Keras {record['keras']}; "
         f"median of {record['repeats']} interleaved runs.",
         "",
-        "| B,H,W,C,K,G | pass | involution_tf ms | vs Conv2D | vs DepthwiseConv2D | extract_patches / "
-        "involution_tf | copy GB/s | traffic bound ms | involution_tf / bound |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| B,H,W,C,K,G | pass | op ms | layer ms | op vs Conv2D | op vs DepthwiseConv2D "
+        "| layer vs Conv2D | layer vs DepthwiseConv2D | extract_patches / op | copy GB/s "
+        "| op's traffic bound ms | op / bound |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in record["rows"]:
         t = row["timings"]
@@ -203,12 +241,14 @@ def format_report(record: dict) -> str:
             ("fwd", "forward", row["bound_forward"]),
             ("fwd+bwd", "forward_backward", row["bound_forward_backward"]),
         ):
-            ours = t["involution_tf"][key]
+            op, layer = t["involution_tf"][key], t["Involution"][key]
+            conv, depthwise = t["Conv2D"][key], t["DepthwiseConv2D"][key]
             lines.append(
-                f"| {','.join(map(str, row['shape']))} | {label} | {ours * 1e3:.2f} | "
-                f"{ours / t['Conv2D'][key]:.2f}x | {ours / t['DepthwiseConv2D'][key]:.2f}x | "
-                f"{t['extract_patches'][key] / ours:.1f}x | {row['copy_bandwidth_gb_s']:.1f} | "
-                f"{bound * 1e3:.2f} | {ours / bound:.1f}x |"
+                f"| {','.join(map(str, row['shape']))} | {label} | {op * 1e3:.2f} | {layer * 1e3:.2f} | "
+                f"{op / conv:.2f}x | {op / depthwise:.2f}x | "
+                f"{layer / conv:.2f}x | {layer / depthwise:.2f}x | "
+                f"{t['extract_patches'][key] / op:.1f}x | {row['copy_bandwidth_gb_s']:.1f} | "
+                f"{bound * 1e3:.2f} | {op / bound:.1f}x |"
             )
     lines += ["", "| B,H,W,C,K,G | " + " | ".join(f"{n} fwd+bwd peak MiB" for n in CONTENDERS) + " |"]
     lines.append("|---|" + "---|" * len(CONTENDERS))
@@ -229,13 +269,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--repeats", type=int, default=None, help="timed runs per contender (default 7, quick 3)"
     )
     parser.add_argument("--json", help="also write the measurements to this JSON file")
-    parser.add_argument("--readme", help="also replace the benchmark section of this README with the report")
+    parser.add_argument(
+        "--readme", help="also replace the README's benchmark section (its GPU one on a GPU) with the report"
+    )
     args = parser.parse_args(argv)
     repeats = args.repeats if args.repeats is not None else (3 if args.quick else 7)
     if repeats < 1:
         parser.error(f"--repeats must be at least 1, got {repeats}")
     record = run(QUICK_SHAPES if args.quick else DEFAULT_SHAPES, repeats)
-    publish(format_report(record), record, args.json, args.readme, "benchmark")
+    publish(format_report(record), record, args.json, args.readme, readme_section(record))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""The involution operator in TensorFlow: fast by default, on CPU and GPU.
+"""The involution operator in TensorFlow, XLA-compiled, from ops that TensorFlow has on CPUs and GPUs.
 
 ``involution(x, kernel, kernel_size, strides, dilation_rate)`` computes, for NHWC ``x`` and a
 kernel of shape (batch, out_height, out_width, groups, K*K),

@@ -1,6 +1,8 @@
 """The benchmark runs, reports ratios, and the README shows the figures of the committed record."""
 
 import json
+import os
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -29,7 +31,55 @@ def test_quick_benchmark_reports_every_contender(tmp_path, capsys):
         assert all(t["peak_bytes"] > 0 for t in row["timings"].values())  # conftest chose the BFC allocator
         assert row["copy_bandwidth_gb_s"] > 0 and 0 < row["bound_forward"] < row["bound_forward_backward"]
     printed = capsys.readouterr().out
-    assert "vs Conv2D" in printed and printed.count("| fwd+bwd |") == len(benchmark.QUICK_SHAPES)
+    assert "layer vs Conv2D" in printed and printed.count("| fwd+bwd |") == len(benchmark.QUICK_SHAPES)
+    assert record["memory_device"] == "CPU:0" and benchmark.readme_section(record) == "benchmark"
+
+
+def test_the_whole_layer_is_timed_beside_the_op():
+    assert {"involution_tf", "Involution", "Conv2D", "DepthwiseConv2D"} <= set(benchmark.CONTENDERS)
+    x = tf.random.normal([2, 8, 8, 16])
+    kernel = tf.random.normal([2, 8, 8, 4, 9])
+    forward, forward_backward = benchmark._steps("Involution", x, kernel, 3)
+    assert forward().shape == x.shape
+    # the gradients reach the input and every trainable weight of the layer, kernel generation included:
+    # the reduction's kernel, BatchNorm's gamma and beta, the span's kernel and bias
+    gradients = forward_backward()
+    assert len(gradients) == 1 + 5 and all(g is not None for g in gradients)
+
+
+def test_the_copy_yardstick_writes_into_a_preallocated_array_with_every_core(monkeypatch):
+    workers = []
+    real_pool = benchmark.ThreadPoolExecutor
+    monkeypatch.setattr(benchmark, "ThreadPoolExecutor", lambda n: workers.append(n) or real_pool(n))
+    with benchmark.copy_step(megabytes=16) as (copy, moved):
+        copy()
+        tracemalloc.start()
+        copy()
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    assert moved == 2 * 16 * 2**20  # read + write
+    assert peak < 2**20  # no fresh 16 MiB output: NumPy's allocations are traced
+    assert workers == [len(os.sched_getaffinity(0))]
+
+
+def test_on_a_gpu_memory_and_the_readme_section_are_the_gpus(monkeypatch):
+    monkeypatch.setattr(
+        tf.config, "list_logical_devices", lambda kind=None: ["GPU:0"] if kind == "GPU" else []
+    )
+    assert benchmark.memory_device() == "GPU:0"
+    assert benchmark.readme_section({"memory_device": benchmark.memory_device()}) == "benchmark_gpu"
+
+
+def test_timings_synchronise_the_device_and_read_nothing_back(monkeypatch):
+    synced = []
+    monkeypatch.setattr(tf.test.experimental, "sync_devices", lambda: synced.append(1))
+    eager = type(tf.constant(1.0))
+    for method in ("numpy", "__array__"):
+        monkeypatch.setattr(
+            eager, method, lambda *a, **k: pytest.fail("a timing copied a tensor to the host")
+        )
+    assert benchmark.time_once(lambda: tf.ones([4]) * 2) > 0
+    assert len(synced) == 2
 
 
 def test_traffic_bytes_counts_inputs_and_outputs():
@@ -57,3 +107,14 @@ def test_peak_memory_is_reported_unknown_when_tensorflow_keeps_no_statistics(mon
     monkeypatch.setattr(tf.config.experimental, "reset_memory_stats", unavailable)
     assert benchmark._peak_bytes(lambda: tf.constant(1.0)) is None
     assert benchmark._mebibytes(None) == "n/a" and benchmark._mebibytes(3 * 2**20) == "3"
+
+
+def test_readme_gpu_section_shows_the_gpu_record_or_says_it_is_not_measured():
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("<!-- benchmark_gpu:start -->")[1].split("<!-- benchmark_gpu:end -->")[0]
+    path = ROOT / "results" / "benchmark_gpu.json"
+    if path.exists():
+        record = json.loads(path.read_text())
+        assert record["memory_device"].startswith("GPU") and benchmark.format_report(record) in section
+    else:
+        assert "not yet measured" in section.lower()

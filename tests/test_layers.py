@@ -112,14 +112,37 @@ def test_keras_file_loads_in_a_fresh_process_with_identical_predictions(tmp_path
     out = run_python(
         """
         import numpy as np, keras
-        import involution_tf.layers  # registers the layer
-        model = keras.saving.load_model("model.keras")
+        import involution_tf  # the package import registers the layer
+        model = keras.models.load_model("model.keras")
         got = model.predict(np.load("x.npy"), verbose=0)
         print(type(model.get_layer("inv")).__name__, np.abs(got - np.load("want.npy")).max())
         """
     )
     name, err = out.split()
     assert name == "Involution" and float(err) == 0.0
+
+
+def test_exported_rednet_serves_the_same_predictions_without_the_package(tmp_path, run_python):
+    """`model.export()` writes a SavedModel whose graph holds the op: serving it needs TensorFlow only."""
+    from involution_tf.models import build_model
+
+    model = build_model("rednet", "mnist")
+    x = np.random.default_rng(3).uniform(size=(4, 28, 28, 1)).astype(np.float32)
+    model.export(tmp_path / "served", verbose=False)
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "want.npy", model.predict(x, verbose=0))
+    out = run_python(
+        """
+        import sys
+        import numpy as np, tensorflow as tf
+        served = tf.saved_model.load("served")
+        got = served.serve(tf.constant(np.load("x.npy"))).numpy()
+        imported = any(m.startswith("involution_tf") for m in sys.modules)
+        print(imported, np.abs(got - np.load("want.npy")).max())
+        """
+    )
+    imported, err = out.split()
+    assert imported == "False" and float(err) < 1e-5
 
 
 def test_mixed_float16_policy_computes_in_float16_and_keeps_float32_weights():

@@ -24,18 +24,38 @@ def conda_dependencies() -> set[str]:
     }
 
 
+def all_requirements(project: dict) -> set[str]:
+    """The runtime dependencies and every extra's, less the extras' references to the project itself."""
+    extras = set().union(*project["optional-dependencies"].values())
+    return (set(project["dependencies"]) | extras) - {r for r in extras if r.startswith(project["name"])}
+
+
 def test_environment_yml_lists_the_same_dependencies_as_pyproject():
     project = pyproject()["project"]
-    wanted = set(project["dependencies"]) | set(project["optional-dependencies"]["test"])
-    wanted.add(f"python{project['requires-python']}")
+    wanted = all_requirements(project) | {f"python{project['requires-python']}"}
     assert conda_dependencies() == wanted
 
 
 def test_dependencies_are_lower_bounds_only():
     project = pyproject()["project"]
-    for requirement in project["dependencies"]:
+    for requirement in all_requirements(project):
         assert re.fullmatch(r"[a-z0-9_-]+>=[\d.]+", requirement), requirement
     assert "tensorflow>=2.16" in project["dependencies"]
+
+
+def test_installing_the_package_leaves_a_jupyter_stack_alone():
+    """Colab installs the package into its own Jupyter: the runtime needs only what `import involution_tf.*`
+    imports; the notebook and test tools are extras, and the test extra includes the notebook one."""
+    project = pyproject()["project"]
+    assert {re.split(">=", r)[0] for r in project["dependencies"]} == {
+        "tensorflow",
+        "keras",
+        "numpy",
+        "matplotlib",
+    }
+    extras = project["optional-dependencies"]
+    assert {"jupyterlab>=4.0", "ipykernel>=6.0", "papermill>=2.4"} <= set(extras["notebooks"])
+    assert f"{project['name']}[notebooks]" in extras["test"]
 
 
 def readme_commands() -> list[str]:
@@ -46,7 +66,7 @@ def test_readme_has_exactly_two_commands_and_ci_runs_the_test_one():
     commands = readme_commands()
     assert len(commands) == 2, commands
     main_job, tests = commands
-    assert "pip install" in main_job and "python -m involution_tf" in main_job
+    assert 'pip install -e ".[notebooks]"' in main_job and "python -m involution_tf reproduce" in main_job
     assert "pip install" in tests and "pytest" in tests
     ci = (ROOT / ".ci" / "run").read_text()
     assert tests in ci.splitlines()
