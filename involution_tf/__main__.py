@@ -1,12 +1,15 @@
 """Reproduce the course headlessly: run every notebook, in order, with papermill.
 
-    python -m involution_tf reproduce [--quick] [--output DIR]
+    python -m involution_tf reproduce [--quick | --retrain] [--output DIR]
 
-Each notebook of ``notebooks/`` runs from a fresh kernel into DIR (default ``reproduced/``), with
-the parameters ``quick``, ``retrain=True`` (notebook 04 trains every model instead of reading the
-committed records) and ``output_dir=DIR`` (where notebook 04 writes its result records and figures).
-The committed notebooks are never overwritten. Full mode trains twelve networks: hours on a 2-core
-CPU, minutes on a GPU; ``--quick`` runs everything on the committed samples in a few minutes.
+Each notebook of ``notebooks/`` runs from a fresh kernel into DIR, a new folder (default
+``reproduced/<mode>-<date>-<time>``; a folder that already holds files is refused, so runs never
+overwrite each other), with the parameters ``quick``, ``retrain`` and ``output_dir=DIR``. By default
+every notebook runs at full size and notebook 04 reads the committed records of the full trainings.
+``--retrain`` makes notebook 04 train its twelve networks again on the full datasets, about two hours on
+a 2-core CPU; it first checks that the datasets are in the cache or can be downloaded. ``--quick`` runs
+everything on small sizes and the committed samples. The committed notebooks and records are never
+written.
 """
 
 from __future__ import annotations
@@ -18,14 +21,20 @@ from pathlib import Path
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
 
-def reproduce(output: Path, quick: bool) -> list[Path]:
-    """Execute every notebook into ``output``; return the executed notebooks' paths."""
+def reproduce(output: Path, quick: bool, retrain: bool = False) -> list[Path]:
+    """Execute every notebook into ``output`` (absent or empty); return the executed notebooks' paths."""
     import papermill
 
-    output.mkdir(parents=True, exist_ok=True)
     notebooks = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
     if not notebooks:
         raise FileNotFoundError(f"no notebooks found in {NOTEBOOKS}")
+    if output.exists() and any(output.iterdir()):
+        raise ValueError(
+            f"`output` {output} already holds files; name a new folder so that no run is overwritten."
+        )
+    if retrain and not quick:
+        check_datasets()
+    output.mkdir(parents=True, exist_ok=True)
     done = []
     for n, notebook in enumerate(notebooks, 1):
         print(f"[{n}/{len(notebooks)}] {notebook.name} ...", flush=True)
@@ -33,7 +42,7 @@ def reproduce(output: Path, quick: bool) -> list[Path]:
         papermill.execute_notebook(
             str(notebook),
             str(output / notebook.name),
-            parameters=dict(quick=quick, retrain=True, output_dir=str(output.resolve())),
+            parameters=dict(quick=quick, retrain=retrain, output_dir=str(output.resolve())),
             cwd=str(NOTEBOOKS),
             kernel_name="python3",
             progress_bar=True,
@@ -45,14 +54,56 @@ def reproduce(output: Path, quick: bool) -> list[Path]:
     return done
 
 
+def check_output(output: Path) -> None:
+    """A run writes into a new or empty folder only, so that it never overwrites another run's."""
+    if output.exists() and any(output.iterdir()):
+        raise ValueError(
+            f"`output` {output} already holds files; name a new folder so that no run is overwritten."
+        )
+
+
+def check_datasets() -> None:
+    """Before a retraining: every full dataset must be in the cache or downloadable; else say what to do."""
+    from involution_tf import data
+
+    missing = data.missing_datasets()
+    if not missing:
+        return
+    folder = data.default_data_dir()
+    if data.download_reachable(missing):
+        print(f"{', '.join(missing)}: not in {folder} yet, downloaded there on first use.", flush=True)
+        return
+    raise SystemExit(
+        f"Retraining needs the full datasets, and {', '.join(missing)} "
+        f"{'is' if len(missing) == 1 else 'are'} neither in {folder} nor downloadable (no network). "
+        f"Place {', '.join(f'{name}.npz' for name in missing)} in {folder} (or in the folder named by "
+        "INVOLUTION_TF_DATA): .npz files with the arrays x_train, y_train, x_test, y_test of Keras's "
+        "load_data(); their checksums are verified before use (data/README.md)."
+    )
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="python -m involution_tf", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    run = commands.add_parser("reproduce", help="execute every notebook in order into an output folder")
-    run.add_argument("--quick", action="store_true", help="small sizes and the committed samples")
-    run.add_argument("--output", default="reproduced", help="output folder (default: reproduced/)")
+    run = commands.add_parser("reproduce", help="execute every notebook in order into a new output folder")
+    mode = run.add_mutually_exclusive_group()
+    mode.add_argument("--quick", action="store_true", help="small sizes and the committed samples (minutes)")
+    mode.add_argument(
+        "--retrain",
+        action="store_true",
+        help="notebook 04 trains its twelve networks on the full datasets (about two hours on a 2-core CPU)",
+    )
+    run.add_argument(
+        "--output", help="a new or empty output folder (default: reproduced/<mode>-<date>-<time>)"
+    )
     args = parser.parse_args(argv)
-    for path in reproduce(Path(args.output), args.quick):
+    mode_name = "quick" if args.quick else "retrain" if args.retrain else "full"
+    output = Path(args.output or f"reproduced/{mode_name}-{time.strftime('%Y%m%d-%H%M%S')}")
+    try:
+        check_output(output)
+    except ValueError as error:
+        parser.error(str(error))
+    for path in reproduce(output, args.quick, args.retrain):
         print(path)
 
 

@@ -22,7 +22,16 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["DATASETS", "load_dataset", "load_sample", "make_sample", "default_data_dir", "verify"]
+__all__ = [
+    "DATASETS",
+    "load_dataset",
+    "load_sample",
+    "make_sample",
+    "default_data_dir",
+    "verify",
+    "missing_datasets",
+    "download_reachable",
+]
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES_DIR = ROOT / "data" / "samples"
@@ -48,6 +57,13 @@ DATASETS = {
         "x_test": "f9b1e2130bab680db56eb06d886f7f1ad0f1183907ceff4659d1735c890f5b04",
         "y_test": "cec8a24a1e92aa2ecaa0bbd3dbfa86bf6cd8759fbd209a832824c8cf0afca9d5",
     },
+}
+
+# Where Keras's load_data() downloads each dataset from.
+DOWNLOAD_HOSTS = {
+    "mnist": "storage.googleapis.com",
+    "fashion_mnist": "storage.googleapis.com",
+    "cifar10": "www.cs.toronto.edu",
 }
 
 Split = tuple[np.ndarray, np.ndarray]
@@ -130,6 +146,26 @@ def load_dataset(name: str, data_dir: str | os.PathLike | None = None) -> tuple[
             )
         _write_atomically(path, arrays)
     return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
+
+
+def missing_datasets(data_dir: str | os.PathLike | None = None) -> list[str]:
+    """The datasets without a verified copy in the cache: ``load_dataset`` would download them."""
+    folder = Path(data_dir or default_data_dir())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a damaged file is simply missing here
+        return [name for name in DATASETS if _read_cache(name, folder / f"{name}.npz") is None]
+
+
+def download_reachable(names: list[str], timeout: float = 5.0) -> bool:
+    """Whether the download hosts of these datasets answer (a TCP connection on port 443)."""
+    import socket
+
+    try:
+        for host in {DOWNLOAD_HOSTS[name] for name in names}:
+            socket.create_connection((host, 443), timeout=timeout).close()
+    except OSError:
+        return False
+    return True
 
 
 def make_sample(

@@ -18,6 +18,8 @@ __all__ = [
     "write_text_atomically",
     "load_records",
     "save_record",
+    "is_committed",
+    "same_training",
     "replace_section",
     "publish",
     "device_name",
@@ -56,10 +58,28 @@ def load_records(path: str | os.PathLike) -> list[dict]:
 _RECORD_KEY = ("dataset", "model", "seed")
 
 
-def save_record(path: str | os.PathLike, record: dict) -> None:
-    """Add ``record`` to the results file, replacing an earlier record of the same dataset, model and seed."""
-    records = [r for r in load_records(path) if any(r.get(k) != record.get(k) for k in _RECORD_KEY)]
+def save_record(path: str | os.PathLike, record: dict, overwrite: bool = False) -> None:
+    """Add ``record`` to the results file. An earlier record of the same dataset, model and seed is
+    replaced only with ``overwrite``: otherwise a ``ValueError`` says so, and the file is left as it was."""
+    earlier = load_records(path)
+    records = [r for r in earlier if not same_training(r, record)]
+    if len(records) < len(earlier) and not overwrite:
+        key = ", ".join(f"{k}={record.get(k)!r}" for k in _RECORD_KEY)
+        raise ValueError(
+            f"`path` {path} already holds a record of {key}; pass overwrite=True (--overwrite) to replace it."
+        )
     write_text_atomically(path, json.dumps([*records, record], indent=1) + "\n")
+
+
+def same_training(a: dict, b: dict) -> bool:
+    """Whether two records are of the same training (dataset, model and seed): a file keeps one of each."""
+    return all(a.get(k) == b.get(k) for k in _RECORD_KEY)
+
+
+def is_committed(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is one of the repository's committed records (in results/), which only full runs
+    may write."""
+    return Path(path).resolve().parent == DEFAULT_RESULTS.parent
 
 
 def replace_section(path: str | os.PathLike, name: str, text: str) -> None:

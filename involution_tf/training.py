@@ -55,7 +55,15 @@ import numpy as np
 import tensorflow as tf
 
 from involution_tf import data, models
-from involution_tf.records import DEFAULT_RESULTS, DEFAULT_SEEDS, device_name, save_record
+from involution_tf.records import (
+    DEFAULT_RESULTS,
+    DEFAULT_SEEDS,
+    device_name,
+    is_committed,
+    load_records,
+    same_training,
+    save_record,
+)
 
 __all__ = ["Recipe", "recipe_for", "make_dataset", "compiled_model", "train_and_evaluate"]
 
@@ -199,6 +207,22 @@ class EpochTimer(keras.callbacks.Callback):
             self._done = True
 
 
+def _check_results(results, key: dict, arrays, recipe: Recipe | None, overwrite: bool) -> None:
+    """Before any training: the committed records take only full runs, and a record of the same training
+    already in ``results`` is replaced only with ``overwrite``."""
+    full_run = arrays is None and recipe in (None, recipe_for(key["model"], key["dataset"]))
+    if is_committed(results) and not full_run:
+        raise ValueError(
+            f"`results` {results} holds the committed full-run records; a run on a sample or with another "
+            "recipe must write elsewhere (or nowhere)."
+        )
+    if not overwrite and any(same_training(r, key) for r in load_records(results)):
+        raise ValueError(
+            f"`results` {results} already holds the record of {key['dataset']} {key['model']} seed "
+            f"{key['seed']}; pass overwrite=True (--overwrite) to replace it."
+        )
+
+
 def train_and_evaluate(
     model: str,
     dataset: str,
@@ -208,9 +232,12 @@ def train_and_evaluate(
     strategy: tf.distribute.Strategy | None = None,
     seed: int = 0,
     verbose: int | str = "auto",
+    overwrite: bool = False,
 ) -> dict:
     """Train ``model`` (a name of :data:`involution_tf.models.MODELS`) on ``dataset`` and return its
-    result record; with ``results``, also save it there (replacing the same dataset, model and seed's).
+    result record; with ``results``, also save it there. A record of the same dataset, model and seed
+    already there is replaced only with ``overwrite``, and the committed records (``results/``) take only
+    full runs: the whole dataset and the recipe's own epochs, checked before any training.
 
     Args:
         arrays: ``((x_train, y_train), (x_test, y_test))`` as :func:`involution_tf.data.load_dataset`
@@ -218,6 +245,8 @@ def train_and_evaluate(
         recipe: default :func:`recipe_for` ``(model, dataset)``.
         strategy: a ``tf.distribute`` strategy to build and train the model under.
     """
+    if results is not None:
+        _check_results(results, dict(dataset=dataset, model=model, seed=seed), arrays, recipe, overwrite)
     recipe = recipe or recipe_for(model, dataset)
     (x_train, y_train), (x_test, y_test) = _check_arrays(arrays or data.load_dataset(dataset), dataset)
     keras.utils.set_random_seed(seed)
@@ -257,7 +286,7 @@ def train_and_evaluate(
         finished=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     )
     if results is not None:
-        save_record(results, record)
+        save_record(results, record, overwrite)
     return record
 
 
@@ -267,24 +296,35 @@ def main(argv=None) -> None:
     parser.add_argument("model", choices=models.MODELS)
     parser.add_argument(
         "--results",
-        help=f"JSON results file to update (default: {DEFAULT_RESULTS.name} for seed 0, else "
-        f"{DEFAULT_SEEDS.name}, both in results/)",
+        help=f"JSON results file to update (default for a full run: {DEFAULT_RESULTS.name} for seed 0, else "
+        f"{DEFAULT_SEEDS.name}, both in results/; a --quick or --epochs run saves only where this says)",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of the weights, shuffling and augmentation")
     parser.add_argument("--quick", action="store_true", help="committed sample, one epoch")
     parser.add_argument("--epochs", type=int, help="override the recipe's epoch count")
+    parser.add_argument("--overwrite", action="store_true", help="replace a record of the same training")
     args = parser.parse_args(argv)
-    results = args.results or (DEFAULT_RESULTS if args.seed == 0 else DEFAULT_SEEDS)
+    full_run = not (args.quick or args.epochs)
+    results = args.results or (None if not full_run else DEFAULT_RESULTS if args.seed == 0 else DEFAULT_SEEDS)
     recipe = recipe_for(args.model, args.dataset)
     if args.quick:
         recipe = replace(recipe, epochs=1)
     if args.epochs:
         recipe = replace(recipe, epochs=args.epochs)
     arrays = data.load_sample(args.dataset) if args.quick else None
-    record = train_and_evaluate(args.model, args.dataset, arrays, recipe, results, seed=args.seed, verbose=2)
+    if results is not None:
+        try:
+            key = dict(dataset=args.dataset, model=args.model, seed=args.seed)
+            _check_results(results, key, arrays, recipe, args.overwrite)
+        except ValueError as error:
+            parser.error(str(error))
+    record = train_and_evaluate(
+        args.model, args.dataset, arrays, recipe, results, seed=args.seed, verbose=2, overwrite=args.overwrite
+    )
     print(
         f"{args.dataset} {args.model}: test accuracy {record['test_accuracy']:.4f}, "
-        f"{record['params']:,} parameters, {record['seconds_per_epoch']:.1f} s/epoch"
+        f"{record['params']:,} parameters, {record['seconds_per_epoch']:.1f} s/epoch; "
+        + (f"record saved to {results}" if results else "record not saved (pass --results FILE to keep it)")
     )
 
 

@@ -3,10 +3,13 @@ and a papermill run of each in quick mode. nbval (`--nbval-lax`, see pyproject.t
 and compares the cells marked NBVAL_CHECK_OUTPUT with their committed outputs."""
 
 import ast
+import contextlib
 import importlib
 import inspect
+import io
+import logging
+import os
 import pkgutil
-import re
 from pathlib import Path
 
 import nbformat
@@ -48,7 +51,11 @@ def test_notebook_structure(path):
     cells = code_cells(path)
     assert 'if "google.colab" in sys.modules:' in cells[0].source and "pip install" in cells[0].source
     parameters = [c for c in cells if "parameters" in c.metadata.get("tags", [])]
-    assert len(parameters) == 1 and re.search(r"^quick = ", parameters[0].source, re.M)
+    assert len(parameters) == 1
+    # plain literals, which papermill can read and override; what derives from them comes in the next cell
+    statements = ast.parse(parameters[0].source).body
+    assert all(isinstance(s, ast.Assign) and isinstance(s.value, ast.Constant) for s in statements)
+    assert "quick" in {s.targets[0].id for s in statements}
     assert [c.execution_count for c in cells] == list(range(1, len(cells) + 1)), (
         "not a clean run from a fresh kernel"
     )
@@ -71,19 +78,39 @@ def test_notebook_defines_nothing_the_package_provides(path):
     assert not defined & PACKAGE_NAMES
 
 
+def sizes_cell(cells) -> int:
+    """Index of the cell that derives the notebook's sizes from its parameters: the one after them."""
+    tags = [c.metadata.get("tags", []) for c in cells]
+    return 1 + max(n for n, t in enumerate(tags) if "parameters" in t or "injected-parameters" in t)
+
+
+def printed_by(source: str, **parameters) -> str:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(source, {"os": os, **parameters})
+    return out.getvalue()
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_notebook_runs_in_quick_mode_with_papermill(path, tmp_path):
+def test_notebook_runs_in_quick_mode_with_papermill(path, tmp_path, monkeypatch, caplog):
+    """papermill's own parameter, without the environment variable nbval needs, gives the quick sizes."""
+    monkeypatch.delenv("INVOLUTION_TF_QUICK", raising=False)
     committed = path.read_bytes()
     output = tmp_path / path.name
-    papermill.execute_notebook(
-        str(path),
-        str(output),
-        parameters={"quick": True},
-        cwd=str(path.parent),
-        kernel_name="python3",
-        progress_bar=False,
-    )
-    executed = nbformat.read(output, as_version=4)
-    injected = [c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    with caplog.at_level(logging.WARNING, logger="papermill"):
+        papermill.execute_notebook(
+            str(path),
+            str(output),
+            parameters={"quick": True},
+            cwd=str(path.parent),
+            kernel_name="python3",
+            progress_bar=False,
+        )
+    assert not [r.getMessage() for r in caplog.records if r.name.startswith("papermill")]
+    executed = code_cells(output)
+    injected = [c for c in executed if "injected-parameters" in c.metadata.get("tags", [])]
     assert len(injected) == 1 and "quick = True" in injected[0].source
+    sizes = executed[sizes_cell(executed)]
+    shown = "".join(o.get("text", "") for o in sizes.outputs)
+    assert shown == printed_by(sizes.source, quick=True) != printed_by(sizes.source, quick=False)
     assert path.read_bytes() == committed  # the committed notebook is never overwritten

@@ -28,19 +28,42 @@ def test_train_and_evaluate_writes_one_complete_record_per_dataset_model_and_see
     assert record["total_seconds"] == pytest.approx(sum(record["epoch_seconds"]))
     assert json.loads(results.read_text()) == [record]
 
-    again = training.train_and_evaluate("involution_swap", "mnist", tiny(), recipe, results, verbose=0)
+    with pytest.raises(ValueError, match="already holds the record of mnist involution_swap seed 0"):
+        training.train_and_evaluate("involution_swap", "mnist", None, recipe, results, verbose=0)
+    assert records.load_records(results) == [record]  # refused before loading any data or training
+    again = training.train_and_evaluate("involution_swap", "mnist", tiny(), recipe, results, overwrite=True)
     assert records.load_records(results) == [again]  # replaced, not appended
     other = training.train_and_evaluate("involution_swap", "mnist", tiny(), recipe, results, seed=1)
     assert records.load_records(results) == [again, other] and other["seed"] == 1  # another seed: kept
 
 
 def test_command_line_sends_other_seeds_to_their_own_file(tmp_path, monkeypatch):
+    """A full run (here shrunk: a tiny dataset and a one-epoch recipe stand in for the real ones)."""
     monkeypatch.setattr(training, "DEFAULT_RESULTS", tmp_path / "comparison.json")
     monkeypatch.setattr(training, "DEFAULT_SEEDS", tmp_path / "seeds.json")
-    training.main(["mnist", "involution_swap", "--quick", "--seed", "1"])
+    monkeypatch.setattr(data, "load_dataset", lambda name: tiny(name))
+    one_epoch = replace(training.recipe_for("involution_swap", "mnist"), epochs=1)
+    monkeypatch.setattr(training, "recipe_for", lambda model, dataset: one_epoch)
+    training.main(["mnist", "involution_swap", "--seed", "1"])
     (record,) = records.load_records(tmp_path / "seeds.json")
     assert record["seed"] == 1 and record["epochs"] == 1
     assert not (tmp_path / "comparison.json").exists()  # the comparison's seed-0 records stay apart
+    with pytest.raises(SystemExit):  # the same training again: refused before training
+        training.main(["mnist", "involution_swap", "--seed", "1"])
+    training.main(["mnist", "involution_swap", "--seed", "1", "--overwrite"])
+    assert records.load_records(tmp_path / "seeds.json") != [record]
+
+
+def test_a_quick_run_never_writes_into_the_committed_records(capsys):
+    committed = records.DEFAULT_RESULTS.read_bytes()
+    training.main(["mnist", "involution_swap", "--quick"])
+    assert "record not saved" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        training.main(["mnist", "involution_swap", "--quick", "--results", str(records.DEFAULT_RESULTS)])
+    assert "holds the committed full-run records" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="committed full-run records"):
+        training.train_and_evaluate("conv_baseline", "mnist", tiny(), results=records.DEFAULT_SEEDS)
+    assert records.DEFAULT_RESULTS.read_bytes() == committed
 
 
 def test_rednet_recipe_trains_rednet_and_its_control_alike():
@@ -103,7 +126,9 @@ def test_an_interrupted_write_leaves_the_previous_results_whole(tmp_path, monkey
 
     monkeypatch.setattr(records.os, "replace", crash)
     with pytest.raises(KeyboardInterrupt):
-        records.save_record(results, {"dataset": "mnist", "model": "rednet", "test_accuracy": 0.9})
+        records.save_record(
+            results, {"dataset": "mnist", "model": "rednet", "test_accuracy": 0.9}, overwrite=True
+        )
     assert results.read_text() == before
 
 
