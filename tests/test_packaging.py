@@ -62,11 +62,12 @@ def readme_commands() -> list[str]:
     return re.findall(r"```bash\n(.*?)\n```", (ROOT / "README.md").read_text(), flags=re.S)
 
 
-def test_readme_has_exactly_two_commands_and_ci_runs_the_test_one():
+def test_readme_has_the_two_commands_and_the_quick_run_and_ci_runs_the_test_one():
     commands = readme_commands()
-    assert len(commands) == 2, commands
-    main_job, tests = commands
-    assert 'pip install -e ".[notebooks]"' in main_job and "python -m involution_tf reproduce" in main_job
+    assert len(commands) == 3, commands
+    main_job, quick, tests = commands
+    assert main_job == 'pip install -e ".[notebooks]" && python -m involution_tf reproduce'
+    assert quick == "python -m involution_tf reproduce --quick"
     assert "pip install" in tests and "pytest" in tests
     ci = (ROOT / ".ci" / "run").read_text()
     assert tests in ci.splitlines()
