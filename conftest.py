@@ -1,7 +1,8 @@
 """Repository-wide pytest settings.
 
-Notebooks run in quick mode (their `parameters` cell reads INVOLUTION_TF_QUICK; the kernels that
-nbval starts inherit it), and a run that collects no test is a failure, not exit code 5.
+Notebooks run in quick mode under nbval, which cannot pass parameters: the cell after each notebook's
+`parameters` cell reads INVOLUTION_TF_QUICK, and the kernels that nbval starts inherit it. A run that
+collects no test is a failure, not exit code 5.
 """
 
 import os

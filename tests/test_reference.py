@@ -105,12 +105,3 @@ def test_conv2d_bad_input_raises_value_error():
         R.conv2d(np.zeros((1, 5, 5, 3)), np.zeros((3, 3, 2, 4)))
     with pytest.raises(ValueError, match="padding"):
         R.conv2d(np.zeros((1, 5, 5, 3)), np.zeros((3, 3, 3, 4)), padding="full")
-
-
-def test_reference_never_imports_tensorflow():
-    import subprocess
-    import sys
-
-    code = "import sys, involution_tf.reference; print('tensorflow' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
