@@ -38,7 +38,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from involution_tf import ops  # noqa: E402
+from involution_tf import ops, runs  # noqa: E402
 from involution_tf.layers import Involution  # noqa: E402
 from involution_tf.records import device_name, publish  # noqa: E402
 
@@ -273,6 +273,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--readme", help="also replace the README's benchmark section (its GPU one on a GPU) with the report"
     )
     args = parser.parse_args(argv)
+    runs.warn_if_running("the benchmark")
     repeats = args.repeats if args.repeats is not None else (3 if args.quick else 7)
     if repeats < 1:
         parser.error(f"--repeats must be at least 1, got {repeats}")

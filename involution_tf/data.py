@@ -31,6 +31,8 @@ __all__ = [
     "verify",
     "missing_datasets",
     "download_reachable",
+    "VALIDATION_PER_CLASS",
+    "validation_split",
 ]
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -166,6 +168,35 @@ def download_reachable(names: list[str], timeout: float = 5.0) -> bool:
     except OSError:
         return False
     return True
+
+
+# The validation split held out of every training set: 500 images per class, 5,000 in all, always the same
+# ones (its own seed, not a training's), so that every choice is made on images no run trains on.
+VALIDATION_PER_CLASS = 500
+VALIDATION_SEED = 1234
+
+
+def validation_split(labels: np.ndarray, per_class: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Indices (train, validation) into a training set: ``per_class`` images of each class held out for
+    validation, drawn with a fixed seed, both in the original order. ``per_class`` defaults to
+    :data:`VALIDATION_PER_CLASS`, or to a tenth of the rarest class (at least 1) in a smaller set such
+    as a committed sample; a class never gives up its last training image."""
+    labels = np.asarray(labels).reshape(-1)
+    classes, counts = np.unique(labels, return_counts=True)
+    if per_class is None:
+        per_class = max(1, min(VALIDATION_PER_CLASS, counts.min() // 10))
+    if per_class < 1:
+        raise ValueError(f"`per_class` must be a positive number of images, got {per_class}.")
+    rng = np.random.default_rng(VALIDATION_SEED)
+    held = np.sort(
+        np.concatenate(
+            [
+                rng.choice(np.flatnonzero(labels == c), min(per_class, n - 1), replace=False)
+                for c, n in zip(classes, counts)
+            ]
+        )
+    ).astype(int)
+    return np.setdiff1d(np.arange(len(labels)), held), held
 
 
 def make_sample(

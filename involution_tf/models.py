@@ -17,20 +17,47 @@
   kernel plus a smaller dynamic part (see :class:`RedNetConfig`).
 * ``rednet_conv_control`` - the same network with a 3x3 convolution in place of every involution:
   the control that isolates what the involution itself contributes.
+* ``rednet_depthwise_control`` - the RedNet with a K x K depthwise convolution (same K and stride) in
+  place of every involution: a static spatial kernel per channel, where involution generates one per
+  pixel and shares it in a group. The RedNet against it measures what the generated kernel adds.
+* ``conv_matched_params`` - ``rednet_conv_control`` narrowed (every width times
+  :data:`MATCHED_WIDTH`) to within 15% of the RedNet's parameters: the two operators at equal size.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import keras
 
 from involution_tf.layers import Involution
 
-__all__ = ["INPUT_SHAPES", "MODELS", "input_shape", "RedNetConfig", "REDNET_CONFIGS", "build_model"]
+__all__ = [
+    "INPUT_SHAPES",
+    "MODELS",
+    "input_shape",
+    "RedNetConfig",
+    "REDNET_CONFIGS",
+    "MATCHED_WIDTH",
+    "build_model",
+]
 
 INPUT_SHAPES = {"mnist": (28, 28, 1), "fashion_mnist": (28, 28, 1), "cifar10": (32, 32, 3)}
-MODELS = ("conv_baseline", "involution_swap", "rednet", "rednet_conv_control")
+MODELS = (
+    "conv_baseline",
+    "involution_swap",
+    "rednet",
+    "rednet_conv_control",
+    "rednet_depthwise_control",
+    "conv_matched_params",
+)
+# The spatial mixing of each RedNet-style network: the involution and its three controls.
+_SPATIAL = {
+    "rednet": "involution",
+    "rednet_conv_control": "conv",
+    "rednet_depthwise_control": "depthwise",
+    "conv_matched_params": "conv",
+}
 
 
 @dataclass(frozen=True)
@@ -115,6 +142,8 @@ REDNET_CONFIGS = {
     "fashion_mnist": RedNetConfig(stem=16, **_SMALL_MAP_NETWORK),
     "cifar10": RedNetConfig(stem=32, static_kernel_init=True, **_SMALL_MAP_NETWORK),
 }
+# The width factor that brings the convolution control within 15% of the RedNet's parameters.
+MATCHED_WIDTH = {"mnist": 0.75, "fashion_mnist": 0.7, "cifar10": 0.7}
 
 
 def input_shape(dataset: str) -> tuple[int, int, int]:
@@ -132,7 +161,10 @@ def build_model(name: str, dataset: str) -> keras.Model:
     if name in ("conv_baseline", "involution_swap"):
         outputs = _seed_network(inputs, dataset, involution=name == "involution_swap")
     else:
-        outputs = _rednet(inputs, REDNET_CONFIGS[dataset], involution=name == "rednet")
+        config = REDNET_CONFIGS[dataset]
+        if name == "conv_matched_params":
+            config = _narrowed(config, MATCHED_WIDTH[dataset])
+        outputs = _rednet(inputs, config, _SPATIAL[name])
     return keras.Model(inputs, outputs, name=f"{name}_{dataset}")
 
 
@@ -182,16 +214,26 @@ def _involution(config: RedNetConfig, strides: int) -> Involution:
     return Involution(k, strides, config.group_channels, config.reduction_ratio, **init)
 
 
-def _spatial(x, config: RedNetConfig, strides: int, involution: bool):
-    """The block's spatial mixing: the involution, or the 3x3 convolution of the control."""
-    if involution:
+def _narrowed(config: RedNetConfig, factor: float) -> RedNetConfig:
+    """``config`` with its stem and every stage's width times ``factor`` (rounded to a multiple of 4)."""
+    width = lambda w: max(4, 4 * round(w * factor / 4))  # noqa: E731
+    return replace(config, stem=width(config.stem), stages=tuple((width(w), n) for w, n in config.stages))
+
+
+def _spatial(x, config: RedNetConfig, strides: int, mixing: str):
+    """The block's spatial mixing: the involution, a KxK depthwise convolution, or a 3x3 convolution,
+    the first two followed by BatchNorm and ReLU as the convolution is."""
+    if mixing == "conv":
+        return _conv_bn(x, x.shape[-1], 3, strides)
+    if mixing == "involution":
         x = _involution(config, strides)(x)
-        x = keras.layers.BatchNormalization()(x)
-        return keras.layers.ReLU()(x)
-    return _conv_bn(x, x.shape[-1], 3, strides)
+    else:
+        x = keras.layers.DepthwiseConv2D(config.kernel_size, strides, padding="same", use_bias=False)(x)
+    x = keras.layers.BatchNormalization()(x)
+    return keras.layers.ReLU()(x)
 
 
-def _bottleneck(x, width: int, strides: int, config: RedNetConfig, involution: bool):
+def _bottleneck(x, width: int, strides: int, config: RedNetConfig, mixing: str):
     """RedNet's bottleneck: 1x1 reduce, spatial mixing (with the stride), 1x1 expand, residual add."""
     out = width * config.expansion
     shortcut = x
@@ -200,15 +242,15 @@ def _bottleneck(x, width: int, strides: int, config: RedNetConfig, involution: b
     if strides > 1 or x.shape[-1] != out:
         shortcut = _conv_bn(shortcut, out, relu=False)
     y = _conv_bn(x, width)
-    y = _spatial(y, config, strides, involution)
+    y = _spatial(y, config, strides, mixing)
     y = _conv_bn(y, out, relu=False)
     return keras.layers.ReLU()(keras.layers.Add()([shortcut, y]))
 
 
-def _rednet(inputs, config: RedNetConfig, involution: bool):
+def _rednet(inputs, config: RedNetConfig, mixing: str):
     x = _conv_bn(inputs, config.stem, 3, strides=2)
     for stage, (width, blocks) in enumerate(config.stages):
         for block in range(blocks):
-            x = _bottleneck(x, width, 2 if stage > 0 and block == 0 else 1, config, involution)
+            x = _bottleneck(x, width, 2 if stage > 0 and block == 0 else 1, config, mixing)
     x = keras.layers.GlobalAveragePooling2D()(x)
     return keras.layers.Dense(10)(x)

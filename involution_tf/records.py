@@ -1,20 +1,32 @@
 """Result records: where runs write what they measured, and where the README and notebooks read it.
 
-Every write goes to a sibling temporary file that is then renamed over the target, so an interrupted
-run leaves the previous file whole, never a half-written one.
+Every write goes to a sibling temporary file of its own that is then renamed over the target, so an
+interrupted run leaves the previous file whole, never a half-written one. Adding a record reads, extends
+and rewrites its file under an exclusive lock on a sibling ``.lock`` file (POSIX ``lockf``, which also
+holds across machines that share the folder over NFS), so that two trainings finishing at once both keep
+their record.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # Windows: one writer at a time is then the user's to ensure
+    fcntl = None
 
 __all__ = [
     "DEFAULT_RESULTS",
     "DEFAULT_TRAIN_STEPS",
     "DEFAULT_SEEDS",
+    "DEFAULT_RUNS",
     "write_text_atomically",
     "load_records",
     "save_record",
@@ -32,15 +44,23 @@ DEFAULT_RESULTS = Path(__file__).resolve().parents[1] / "results" / "comparison.
 DEFAULT_TRAIN_STEPS = DEFAULT_RESULTS.with_name("train_steps.json")
 # Records of the same trainings with other seeds than the comparison's seed 0: how far a result is luck.
 DEFAULT_SEEDS = DEFAULT_RESULTS.with_name("seeds.json")
+# The runs of the validation protocol: every network, dataset and seed, a validation split held out of the
+# training set (the two files above hold the earlier runs, whose per-epoch accuracy was test accuracy).
+DEFAULT_RUNS = DEFAULT_RESULTS.with_name("runs.json")
 
 
 def write_text_atomically(path: str | os.PathLike, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file renamed into place."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(handle, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
 
 
 def load_records(path: str | os.PathLike) -> list[dict]:
@@ -61,14 +81,27 @@ _RECORD_KEY = ("dataset", "model", "seed")
 def save_record(path: str | os.PathLike, record: dict, overwrite: bool = False) -> None:
     """Add ``record`` to the results file. An earlier record of the same dataset, model and seed is
     replaced only with ``overwrite``: otherwise a ``ValueError`` says so, and the file is left as it was."""
-    earlier = load_records(path)
-    records = [r for r in earlier if not same_training(r, record)]
-    if len(records) < len(earlier) and not overwrite:
-        key = ", ".join(f"{k}={record.get(k)!r}" for k in _RECORD_KEY)
-        raise ValueError(
-            f"`path` {path} already holds a record of {key}; pass overwrite=True (--overwrite) to replace it."
-        )
-    write_text_atomically(path, json.dumps([*records, record], indent=1) + "\n")
+    with _locked(path):
+        earlier = load_records(path)
+        records = [r for r in earlier if not same_training(r, record)]
+        if len(records) < len(earlier) and not overwrite:
+            key = ", ".join(f"{k}={record.get(k)!r}" for k in _RECORD_KEY)
+            raise ValueError(
+                f"`path` {path} already holds a record of {key}; pass overwrite=True (--overwrite) to "
+                "replace it."
+            )
+        write_text_atomically(path, json.dumps([*records, record], indent=1) + "\n")
+
+
+@contextlib.contextmanager
+def _locked(path: str | os.PathLike) -> Iterator[None]:
+    """Hold an exclusive lock on ``path``'s sibling ``.lock`` file (created if needed)."""
+    lock = Path(path).with_name(Path(path).name + ".lock")
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock, "a") as f:
+        if fcntl is not None:
+            fcntl.lockf(f, fcntl.LOCK_EX)
+        yield
 
 
 def same_training(a: dict, b: dict) -> bool:

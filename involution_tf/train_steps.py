@@ -38,7 +38,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from involution_tf import models, ops, training
+from involution_tf import models, ops, runs, training
 from involution_tf.benchmark import time_once
 from involution_tf.comparison import COUNTERPARTS, DATASET_NAMES, step_ratios
 from involution_tf.records import device_name, publish
@@ -166,6 +166,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--readme", help="also replace the train_steps section of this README with the report"
     )
     args = parser.parse_args(argv)
+    runs.warn_if_running("the step measurement")
     repeats = args.repeats if args.repeats is not None else (2 if args.quick else 15)
     if repeats < 1:
         parser.error(f"--repeats must be at least 1, got {repeats}")

@@ -56,8 +56,7 @@ import tensorflow as tf
 
 from involution_tf import data, models
 from involution_tf.records import (
-    DEFAULT_RESULTS,
-    DEFAULT_SEEDS,
+    DEFAULT_RUNS,
     device_name,
     is_committed,
     load_records,
@@ -239,19 +238,26 @@ def train_and_evaluate(
     already there is replaced only with ``overwrite``, and the committed records (``results/``) take only
     full runs: the whole dataset and the recipe's own epochs, checked before any training.
 
+    The validation split of :func:`involution_tf.data.validation_split` is held out of the training
+    images: the per-epoch ``history["val_accuracy"]`` is measured on it, and the test set is evaluated
+    once, after the last epoch, into ``test_accuracy``: choices are made on validation accuracy only.
+
     Args:
         arrays: ``((x_train, y_train), (x_test, y_test))`` as :func:`involution_tf.data.load_dataset`
-            returns them; default: the full dataset (``load_dataset(dataset)``).
+            returns them (the validation split is taken from the training images); default: the full
+            dataset (``load_dataset(dataset)``).
         recipe: default :func:`recipe_for` ``(model, dataset)``.
         strategy: a ``tf.distribute`` strategy to build and train the model under.
     """
     if results is not None:
         _check_results(results, dict(dataset=dataset, model=model, seed=seed), arrays, recipe, overwrite)
     recipe = recipe or recipe_for(model, dataset)
-    (x_train, y_train), (x_test, y_test) = _check_arrays(arrays or data.load_dataset(dataset), dataset)
+    (x_all, y_all), (x_test, y_test) = _check_arrays(arrays or data.load_dataset(dataset), dataset)
+    kept, held = data.validation_split(y_all)
+    (x_train, y_train), (x_val, y_val) = (x_all[kept], y_all[kept]), (x_all[held], y_all[held])
     keras.utils.set_random_seed(seed)
     train = make_dataset(x_train, y_train, recipe, training=True, seed=seed)
-    test = make_dataset(x_test, y_test, recipe, training=False)
+    validation = make_dataset(x_val, y_val, recipe, training=False)
     steps = -(-len(x_train) // recipe.batch_size)
     with (strategy or tf.distribute.get_strategy()).scope():
         network = compiled_model(model, dataset, recipe, steps)
@@ -260,22 +266,26 @@ def train_and_evaluate(
         # shuffle=False: the tf.data pipeline already reshuffles every epoch (Keras would only warn).
         train,
         epochs=recipe.epochs,
-        validation_data=test,
+        validation_data=validation,
         callbacks=[timer],
         verbose=verbose,
         shuffle=False,
     ).history
+    test = make_dataset(x_test, y_test, recipe, training=False)
+    test_accuracy = network.evaluate(test, verbose=0, return_dict=True)["accuracy"]
     record = dict(
         dataset=dataset,
         model=model,
         params=network.count_params(),
         trainable_params=int(sum(np.prod(w.shape) for w in network.trainable_weights)),
         epochs=recipe.epochs,
-        test_accuracy=float(history["val_accuracy"][-1]),
+        validation_accuracy=float(history["val_accuracy"][-1]),
+        test_accuracy=float(test_accuracy),
         seconds_per_epoch=float(np.median(timer.seconds)),  # the median skips the first epoch's compiling
         total_seconds=float(np.sum(timer.seconds)),
         device=device_name(),
         train_images=len(x_train),
+        validation_images=len(x_val),
         test_images=len(x_test),
         recipe=asdict(recipe),
         seed=seed,
@@ -296,8 +306,8 @@ def main(argv=None) -> None:
     parser.add_argument("model", choices=models.MODELS)
     parser.add_argument(
         "--results",
-        help=f"JSON results file to update (default for a full run: {DEFAULT_RESULTS.name} for seed 0, else "
-        f"{DEFAULT_SEEDS.name}, both in results/; a --quick or --epochs run saves only where this says)",
+        help=f"JSON results file to update (default for a full run: results/{DEFAULT_RUNS.name}; a --quick "
+        "or --epochs run saves only where this says)",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of the weights, shuffling and augmentation")
     parser.add_argument("--quick", action="store_true", help="committed sample, one epoch")
@@ -305,7 +315,7 @@ def main(argv=None) -> None:
     parser.add_argument("--overwrite", action="store_true", help="replace a record of the same training")
     args = parser.parse_args(argv)
     full_run = not (args.quick or args.epochs)
-    results = args.results or (None if not full_run else DEFAULT_RESULTS if args.seed == 0 else DEFAULT_SEEDS)
+    results = args.results or (DEFAULT_RUNS if full_run else None)
     recipe = recipe_for(args.model, args.dataset)
     if args.quick:
         recipe = replace(recipe, epochs=1)

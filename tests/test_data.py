@@ -101,3 +101,24 @@ def test_make_sample_keeps_original_order_and_balance():
     sample = data.make_sample(arrays, train_per_class=3, test_per_class=2)
     assert np.all(np.diff(sample["x_train"]) > 0)
     assert np.bincount(sample["y_test"]).tolist() == [2] * 10
+
+
+def test_validation_split_is_fixed_class_balanced_and_disjoint():
+    labels = np.random.default_rng(5).integers(0, 10, size=60_000)
+    train, held = data.validation_split(labels)
+    assert len(held) == 5_000 and np.array_equal(np.bincount(labels[held]), np.full(10, 500))
+    assert np.array_equal(np.union1d(train, held), np.arange(60_000)) and not np.intersect1d(train, held).size
+    assert all(np.array_equal(a, b) for a, b in zip(data.validation_split(labels), (train, held)))  # fixed
+    (_, y_sample), _ = data.load_sample("mnist")
+    assert len(data.validation_split(y_sample)[1]) == 200  # a tenth of each class of a small set
+
+
+def test_validation_split_leaves_every_class_a_training_image_and_refuses_an_empty_one():
+    train, held = data.validation_split(np.array([0, 0, 0, 1, 2, 2]), per_class=5)
+    assert (
+        list(held) == sorted(held)
+        and len(held) == 3
+        and set(np.array([0, 0, 0, 1, 2, 2])[train]) == {0, 1, 2}
+    )
+    with pytest.raises(ValueError, match="`per_class` must be a positive number of images, got 0"):
+        data.validation_split(np.repeat(np.arange(10), 3), per_class=0)

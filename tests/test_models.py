@@ -1,5 +1,6 @@
 """Model builders: the seed's exact parameter counts, the swap's structure, the RedNet budget."""
 
+import keras
 import numpy as np
 import pytest
 
@@ -95,3 +96,30 @@ def test_only_a_static_kernel_init_config_changes_keras_initialisation(dataset):
         assert not rednet.any()  # Keras's default: zeros
     assert not span_biases("involution_swap").any()
     assert any(other.static_kernel_init for other in models.REDNET_CONFIGS.values())
+
+
+@pytest.mark.parametrize("dataset", sorted(models.INPUT_SHAPES))
+def test_depthwise_control_puts_a_static_kxk_depthwise_kernel_where_each_involution_was(dataset):
+    rednet = models.build_model("rednet", dataset)
+    control = models.build_model("rednet_depthwise_control", dataset)
+    involutions = [layer for layer in rednet.layers if isinstance(layer, Involution)]
+    depthwise = [layer for layer in control.layers if isinstance(layer, keras.layers.DepthwiseConv2D)]
+    assert not any(isinstance(layer, Involution) for layer in control.layers)
+    assert [(d.kernel_size[0], d.strides[0]) for d in depthwise] == [
+        (i.kernel_size, i.strides) for i in involutions
+    ]
+    others = lambda model: [  # noqa: E731
+        type(layer).__name__
+        for layer in model.layers
+        if not isinstance(layer, (Involution, keras.layers.DepthwiseConv2D))
+    ]
+    assert others(control) == others(rednet)
+
+
+@pytest.mark.parametrize("dataset", sorted(models.INPUT_SHAPES))
+def test_matched_convolution_network_has_the_rednets_parameters_within_15_percent(dataset):
+    rednet = models.build_model("rednet", dataset).count_params()
+    matched = models.build_model("conv_matched_params", dataset)
+    assert abs(matched.count_params() / rednet - 1) <= 0.15
+    kinds = lambda model: [type(layer).__name__ for layer in model.layers]  # noqa: E731
+    assert kinds(matched) == kinds(models.build_model("rednet_conv_control", dataset))  # narrower, not other
