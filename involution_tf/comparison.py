@@ -17,12 +17,16 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Iterable
+import math
+import statistics
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from involution_tf.models import INPUT_SHAPES, MODELS
 from involution_tf.records import (
     DEFAULT_RESULTS,
+    DEFAULT_RUNS,
     DEFAULT_SEEDS,
     DEFAULT_TRAIN_STEPS,
     load_records,
@@ -37,6 +41,11 @@ __all__ = [
     "speed_ratios",
     "results_table",
     "targets_report",
+    "Spread",
+    "spread",
+    "compare",
+    "runs_table",
+    "controls_table",
     "main",
 ]
 
@@ -73,6 +82,12 @@ MAX_TRAINING_SECONDS = 15 * 60
 
 # Each involution network and the convolution network it is timed against.
 COUNTERPARTS = {"involution_swap": "conv_baseline", "rednet": "rednet_conv_control"}
+# The RedNet's three controls, and what the RedNet against each of them measures.
+CONTROLS = {
+    "rednet_conv_control": "involution against a 3x3 convolution, everything else equal",
+    "rednet_depthwise_control": "the generated, per-pixel kernel against a static KxK one per channel",
+    "conv_matched_params": "involution against convolution at equal parameters",
+}
 
 
 def latest(records: Iterable[dict]) -> dict[tuple[str, str], dict]:
@@ -203,6 +218,89 @@ def targets_report(
     return "\n".join(lines)
 
 
+@dataclass(frozen=True)
+class Spread:
+    """Mean, sample standard deviation (0 for one run) and number of runs of a figure."""
+
+    mean: float
+    sd: float
+    n: int
+
+    def percent(self) -> str:
+        """As the tables show it: ``99.12 ± 0.05% (3)``."""
+        return f"{100 * self.mean:.2f} ± {100 * self.sd:.2f}% ({self.n})"
+
+
+def spread(values: Sequence[float]) -> Spread:
+    """The :class:`Spread` of one figure over runs (at least one)."""
+    if not values:
+        raise ValueError("`values` must hold at least one run's figure, got none.")
+    return Spread(statistics.fmean(values), statistics.stdev(values) if len(values) > 1 else 0.0, len(values))
+
+
+def compare(ours: Sequence[float], theirs: Sequence[float]) -> str:
+    """Our mean accuracy minus theirs, in points, and whether it exceeds the runs' spread: twice the
+    standard error of the difference of means, sqrt(sd1²/n1 + sd2²/n2) (about a 95% interval); with fewer
+    than two runs on a side there is no spread to compare with."""
+    a, b = spread(ours), spread(theirs)
+    points = 100 * (a.mean - b.mean)
+    if min(a.n, b.n) < 2:
+        return f"{points:+.2f} points: too few runs to tell ({a.n} and {b.n})"
+    noise = 200 * math.sqrt(a.sd**2 / a.n + b.sd**2 / b.n)
+    if abs(points) <= noise:
+        return f"within noise ({points:+.2f} ± {noise:.2f} points)"
+    return f"{'ahead' if points > 0 else 'behind'} by {abs(points):.2f} points (± {noise:.2f})"
+
+
+def _accuracies(records: Iterable[dict], dataset: str, model: str, key: str = "test_accuracy") -> list[float]:
+    return [r[key] for r in records if (r["dataset"], r["model"]) == (dataset, model)]
+
+
+def runs_table(records: Iterable[dict]) -> str:
+    """A markdown table of every dataset and network of the validation protocol: test and validation
+    accuracy as mean ± sd (runs), parameters, training time; the student study's figures beside its two."""
+    records = list(records)
+    lines = [
+        "| dataset | model | test accuracy | validation accuracy | parameters | s / epoch | longest run min "
+        "| student study's accuracy |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for dataset in INPUT_SHAPES:
+        for model in MODELS:
+            runs = [r for r in records if (r["dataset"], r["model"]) == (dataset, model)]
+            if not runs:
+                continue
+            study = SEED.get((dataset, model))
+            study_accuracy = "" if study is None else f"{study['test_accuracy']:.2%}"
+            test = spread([r["test_accuracy"] for r in runs]).percent()
+            lines.append(
+                f"| {DATASET_NAMES[dataset]} | {model} | {test} "
+                f"| {spread([r['validation_accuracy'] for r in runs]).percent()} | {runs[0]['params']:,} "
+                f"| {statistics.median(r['seconds_per_epoch'] for r in runs):.1f} "
+                f"| {max(r['total_seconds'] for r in runs) / 60:.1f} "
+                f"| {study_accuracy} |"
+            )
+    devices = sorted({r["device"] for r in records})
+    lines += ["", f"Device: {'; '.join(devices)}." if devices else "No records yet."]
+    return "\n".join(lines)
+
+
+def controls_table(records: Iterable[dict]) -> str:
+    """The RedNet against each of its controls, per dataset: the difference of mean test accuracies and
+    whether it exceeds the runs' spread (:func:`compare`)."""
+    records = list(records)
+    lines = ["| dataset | RedNet against | what it measures | RedNet's test accuracy |", "|---|---|---|---|"]
+    for dataset in INPUT_SHAPES:
+        rednet = _accuracies(records, dataset, "rednet")
+        for control, meaning in CONTROLS.items():
+            theirs = _accuracies(records, dataset, control)
+            if rednet and theirs:
+                lines.append(
+                    f"| {DATASET_NAMES[dataset]} | {control} | {meaning} | {compare(rednet, theirs)} |"
+                )
+    return "\n".join(lines)
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description="Print (and put in the README) the comparison tables.")
     parser.add_argument("--results", default=str(DEFAULT_RESULTS), help="JSON results file to read")
@@ -215,17 +313,27 @@ def main(argv=None) -> None:
         "--seeds", default=str(DEFAULT_SEEDS), help="JSON records of other seeds, checked beside the targets"
     )
     parser.add_argument(
-        "--readme", help="replace the results and targets sections of this README with the tables"
+        "--runs", default=str(DEFAULT_RUNS), help="JSON records of the validation protocol's runs"
+    )
+    parser.add_argument(
+        "--readme", help="replace the results, targets, runs and controls sections of this README"
     )
     args = parser.parse_args(argv)
     runs = load_records(args.results)
     steps_file = Path(args.train_steps)
     steps = json.loads(steps_file.read_text()) if steps_file.exists() else None
     table, targets = results_table(runs), targets_report(runs, steps, load_records(args.seeds))
-    print(f"{table}\n\n{targets}")
+    protocol = load_records(args.runs)
+    spreads, controls = runs_table(protocol), controls_table(protocol)
+    print(f"{table}\n\n{targets}\n\n{spreads}\n\n{controls}")
     if args.readme:
-        replace_section(args.readme, "results", table)
-        replace_section(args.readme, "targets", targets)
+        for section, text in (
+            ("results", table),
+            ("targets", targets),
+            ("runs", spreads),
+            ("controls", controls),
+        ):
+            replace_section(args.readme, section, text)
 
 
 if __name__ == "__main__":

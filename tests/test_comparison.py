@@ -138,17 +138,21 @@ def test_readme_shows_the_targets_of_the_committed_records_and_step_measurement(
     assert f"<!-- targets:start -->\n{targets}\n<!-- targets:end -->" in (ROOT / "README.md").read_text()
 
 
-def test_command_writes_both_tables_into_the_readme(tmp_path, capsys):
+def test_command_writes_every_table_into_the_readme(tmp_path, capsys):
     readme = tmp_path / "README.md"
-    markers = [f"<!-- {name}:{end} -->" for name in ("results", "targets") for end in ("start", "end")]
-    readme.write_text("\n".join(markers))
+    sections = ("results", "targets", "runs", "controls")
+    readme.write_text("\n".join(f"<!-- {name}:{end} -->" for name in sections for end in ("start", "end")))
     results, missing = tmp_path / "comparison.json", str(tmp_path / "missing.json")
     results.write_text(json.dumps(RUNS))
+    protocol = [protocol_record(m, s, 0.99) for m in ("rednet", "conv_matched_params") for s in range(2)]
+    (tmp_path / "runs.json").write_text(json.dumps(protocol))
     comparison.main(
         ["--results", str(results), "--train-steps", missing, "--seeds", missing, "--readme", str(readme)]
+        + ["--runs", str(tmp_path / "runs.json")]
     )
     written = readme.read_text()
     assert comparison.results_table(RUNS) in written and comparison.targets_report(RUNS) in written
+    assert comparison.runs_table(protocol) in written and comparison.controls_table(protocol) in written
     assert comparison.targets_report(RUNS) in capsys.readouterr().out
 
 
@@ -157,3 +161,54 @@ def test_replace_section_needs_its_markers(tmp_path):
     readme.write_text("no markers here")
     with pytest.raises(ValueError, match="results:start"):
         records.replace_section(readme, "results", "table")
+
+
+def test_spread_and_compare_say_whether_a_difference_exceeds_the_runs_spread():
+    assert comparison.spread([0.5]) == comparison.Spread(0.5, 0.0, 1)
+    assert comparison.spread([0.98, 0.99, 1.0]).percent() == "99.00 ± 1.00% (3)"
+    assert comparison.compare([0.99, 0.991, 0.989], [0.98, 0.981, 0.979]) == "ahead by 1.00 points (± 0.16)"
+    assert comparison.compare([0.98, 0.981, 0.979], [0.99, 0.991, 0.989]).startswith("behind by 1.00")
+    assert comparison.compare([0.99, 0.991, 0.989], [0.9905, 0.989, 0.9895]).startswith("within noise (+0.03")
+    assert "too few runs to tell (1 and 3)" in comparison.compare([0.9], [0.8, 0.81, 0.82])
+    with pytest.raises(ValueError, match="`values` must hold at least one"):
+        comparison.spread([])
+
+
+def protocol_record(model, seed, accuracy, dataset="mnist"):
+    return dict(
+        dataset=dataset,
+        model=model,
+        seed=seed,
+        test_accuracy=accuracy,
+        validation_accuracy=accuracy - 0.01,
+        params=100,
+        seconds_per_epoch=2.0,
+        total_seconds=60.0 * (seed + 1),
+        device="CPU: test",
+    )
+
+
+def test_runs_table_shows_every_network_with_its_spread_and_the_study_beside_its_own():
+    runs = [protocol_record("conv_baseline", s, a) for s, a in enumerate((0.99, 0.992, 0.991))]
+    runs.append(protocol_record("rednet", 0, 0.993))
+    table = comparison.runs_table(runs)
+    assert (
+        "| MNIST | conv_baseline | 99.10 ± 0.10% (3) | 98.10 ± 0.10% (3) | 100 | 2.0 | 3.0 | 98.97% |"
+        in table
+    )
+    assert "| MNIST | rednet | 99.30 ± 0.00% (1) |" in table
+
+
+def test_controls_table_compares_the_rednet_with_each_control_it_has():
+    runs = [protocol_record("rednet", s, 0.99 + s / 1000) for s in range(3)]
+    runs += [protocol_record("rednet_depthwise_control", s, 0.98 + s / 1000) for s in range(3)]
+    table = comparison.controls_table(runs)
+    assert "| MNIST | rednet_depthwise_control |" in table and "ahead by 1.00 points" in table
+    assert "rednet_conv_control" not in table  # no records of it: no row
+
+
+def test_readme_shows_the_protocol_tables_of_the_committed_runs():
+    runs = records.load_records(records.DEFAULT_RUNS)
+    readme = (ROOT / "README.md").read_text()
+    assert f"<!-- runs:start -->\n{comparison.runs_table(runs)}\n<!-- runs:end -->" in readme
+    assert f"<!-- controls:start -->\n{comparison.controls_table(runs)}\n<!-- controls:end -->" in readme
