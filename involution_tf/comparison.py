@@ -183,7 +183,9 @@ def targets_report(
     """
     runs, seeds = latest(records), list(seeds)
     step_rows = {
-        row["dataset"]: row for row in (train_steps or {}).get("rows", []) if row["model"] == "rednet"
+        row["dataset"]: row
+        for row in (train_steps or {}).get("rows", [])
+        if (row["model"], row["counterpart"]) == ("rednet", "rednet_conv_control")
     }
     lines = [
         "| dataset | test accuracy (target), then other seeds | parameters / conv_baseline's (target <= 1/3) "

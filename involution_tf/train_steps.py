@@ -46,6 +46,9 @@ from involution_tf.records import device_name, publish
 __all__ = ["zero_cost_involution", "time_pair", "run", "format_report", "main"]
 
 QUICK_BATCH_SIZE = 8
+# Each involution network and the networks it is timed against: its convolution counterpart, and for the
+# RedNet its two other controls too.
+PAIRS = (*COUNTERPARTS.items(), ("rednet", "rednet_depthwise_control"), ("rednet", "conv_matched_params"))
 # A row's step times: the involution network, its counterpart, both with the whole step under XLA, then
 # the involution network with a zero-cost involution op, without and with XLA.
 _KEYS = (
@@ -90,12 +93,15 @@ def _step(model: str, dataset: str, batch_size: int | None, xla: bool, zero_op: 
     return step
 
 
-def time_pair(dataset: str, model: str, repeats: int, batch_size: int | None = None) -> dict[str, float]:
-    """Median seconds per training step of ``model`` and of its convolution counterpart, without and
-    with XLA, and of ``model`` with a zero-cost involution op, without and with XLA, all six interleaved:
-    keys ``seconds``, ``counterpart_seconds``, ``xla_seconds``, ``xla_counterpart_seconds``,
-    ``zero_op_seconds``, ``xla_zero_op_seconds``. ``batch_size`` defaults to the recipe's."""
-    names = (model, COUNTERPARTS[model]) * 2 + (model,) * 2
+def time_pair(
+    dataset: str, model: str, repeats: int, batch_size: int | None = None, counterpart: str | None = None
+) -> dict[str, float]:
+    """Median seconds per training step of ``model`` and of ``counterpart`` (default: its convolution
+    counterpart), without and with XLA, and of ``model`` with a zero-cost involution op, without and with
+    XLA, all six interleaved: keys ``seconds``, ``counterpart_seconds``, ``xla_seconds``,
+    ``xla_counterpart_seconds``, ``zero_op_seconds``, ``xla_zero_op_seconds``. ``batch_size`` defaults to
+    the recipe's."""
+    names = (model, counterpart or COUNTERPARTS[model]) * 2 + (model,) * 2
     steps = [
         _step(name, dataset, batch_size, xla=key.startswith("xla"), zero_op="zero_op" in key)
         for name, key in zip(names, _KEYS)
@@ -110,17 +116,17 @@ def time_pair(dataset: str, model: str, repeats: int, batch_size: int | None = N
 
 
 def run(datasets: Sequence[str], repeats: int, batch_size: int | None = None) -> dict:
-    """Time every pair on every dataset and return it as one JSON-ready record."""
+    """Time every pair of :data:`PAIRS` on every dataset and return it as one JSON-ready record."""
     rows = []
     for dataset in datasets:
-        for model, counterpart in COUNTERPARTS.items():
+        for model, counterpart in PAIRS:
             rows.append(
                 dict(
                     dataset=dataset,
                     model=model,
                     counterpart=counterpart,
                     batch_size=batch_size or training.recipe_for(model, dataset).batch_size,
-                    **time_pair(dataset, model, repeats, batch_size),
+                    **time_pair(dataset, model, repeats, batch_size, counterpart),
                 )
             )
     return dict(
@@ -137,7 +143,7 @@ def format_report(record: dict) -> str:
         f"median of {record['repeats']} interleaved training steps.",
         "",
         "| dataset | involution network | ms / step | with XLA | with a zero-cost op | and XLA "
-        "| convolution counterpart | ms / step | with XLA | batch | ratio | ratio with XLA "
+        "| counterpart | ms / step | with XLA | batch | ratio | ratio with XLA "
         "| faster vs faster | floor: zero-cost op | floor, faster vs faster |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]

@@ -18,7 +18,8 @@ def test_quick_run_times_every_pair_and_reports_the_ratio(tmp_path, capsys):
     train_steps.main(["--quick", "--json", str(out)])
     record = json.loads(out.read_text())
     assert record["repeats"] == 2
-    assert [(row["model"], row["counterpart"]) for row in record["rows"]] == list(COUNTERPARTS.items())
+    assert [(row["model"], row["counterpart"]) for row in record["rows"]] == list(train_steps.PAIRS)
+    assert set(COUNTERPARTS.items()) < set(train_steps.PAIRS)  # the RedNet's other controls too
     for row in record["rows"]:
         assert row["dataset"] == "mnist" and row["batch_size"] == train_steps.QUICK_BATCH_SIZE
         assert min(row[key] for key in train_steps._KEYS) > 0
@@ -89,8 +90,8 @@ def test_repeats_must_be_positive():
 
 def test_readme_shows_the_committed_record_of_every_pair_on_every_dataset():
     record = json.loads(records.DEFAULT_TRAIN_STEPS.read_text())
-    pairs = [(row["dataset"], row["model"]) for row in record["rows"]]
-    assert pairs == [(dataset, model) for dataset in INPUT_SHAPES for model in COUNTERPARTS]
+    pairs = [(row["dataset"], row["model"], row["counterpart"]) for row in record["rows"]]
+    assert pairs == [(dataset, *pair) for dataset in INPUT_SHAPES for pair in train_steps.PAIRS]
     report = train_steps.format_report(record)
     assert (
         f"<!-- train_steps:start -->\n{report}\n<!-- train_steps:end -->" in (ROOT / "README.md").read_text()
