@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
+import matplotlib.ticker
 import numpy as np
 
 from involution_tf import costs
@@ -126,11 +127,15 @@ def plot_benchmark(record: dict):
     return fig
 
 
+# Colour by family (orange: involution, blue: convolution, green: depthwise convolution), marker by network
+# design (circles: the student study's networks, stars and others: the RedNet-style ones).
 MODEL_STYLES = {
     "conv_baseline": ("C0", "o"),
     "involution_swap": ("C1", "o"),
     "rednet": ("C1", "*"),
     "rednet_conv_control": ("C0", "*"),
+    "rednet_depthwise_control": ("C2", "D"),
+    "conv_matched_params": ("C0", "s"),
 }
 
 
@@ -143,36 +148,49 @@ def _by_dataset(records: Sequence[dict]) -> dict[str, list[dict]]:
 
 def plot_accuracy_vs_params(records: Sequence[dict]):
     """Test accuracy against parameter count (log scale, as in the paper's figures), one panel per
-    dataset: blue for convolution networks, orange for involution networks."""
+    dataset, every run a point (several seeds of a network stack up at its parameter count), coloured by
+    family (see :data:`MODEL_STYLES`), one legend entry per network."""
     grouped = _by_dataset(records)
     fig, axes = plt.subplots(1, len(grouped), figsize=(4.6 * len(grouped), 3.8), squeeze=False)
     for ax, (dataset, runs) in zip(axes[0], grouped.items()):
-        for run in runs:
-            colour, marker = MODEL_STYLES[run["model"]]
-            ax.scatter(run["params"], 100 * run["test_accuracy"], c=colour, marker=marker, s=90)
-            ax.annotate(
-                run["model"],
-                (run["params"], 100 * run["test_accuracy"]),
-                fontsize=8,
-                xytext=(5, -10),
-                textcoords="offset points",
+        for model in [m for m in MODEL_STYLES if any(r["model"] == m for r in runs)]:
+            colour, marker = MODEL_STYLES[model]
+            mine = [r for r in runs if r["model"] == model]
+            ax.scatter(
+                [r["params"] for r in mine],
+                [100 * r["test_accuracy"] for r in mine],
+                c=colour,
+                marker=marker,
+                s=60,
+                alpha=0.7,
+                label=f"{model} ({len(mine)})",
             )
-        ax.set(xscale="log", xlabel="parameters", ylabel="test accuracy (%)", title=dataset)
+        ax.set(xscale="log", xlabel="parameters (log scale)", ylabel="test accuracy (%)", title=dataset)
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())  # no overlapping 2x10^4 labels
         ax.grid(True, which="both", alpha=0.3)
+    axes[0, 0].legend(fontsize=7, title="network (runs)", title_fontsize=7)
     fig.tight_layout()
     return fig
 
 
 def plot_training_curves(records: Sequence[dict]):
-    """Test accuracy after every epoch, one panel per dataset, every model."""
+    """Accuracy after every epoch on the held-out split (the validation split in the protocol's records,
+    the test set in the earlier ones), one panel per dataset, every run, one legend entry per network."""
     grouped = _by_dataset(records)
+    held_out = "validation" if all("validation_images" in r for r in records) else "test"
     fig, axes = plt.subplots(1, len(grouped), figsize=(4.6 * len(grouped), 3.6), squeeze=False)
     for ax, (dataset, runs) in zip(axes[0], grouped.items()):
+        labelled = set()
         for run in runs:
             colour, marker = MODEL_STYLES[run["model"]]
             accuracy = 100 * np.asarray(run["history"]["val_accuracy"])
-            ax.plot(np.arange(1, len(accuracy) + 1), accuracy, colour, marker=marker, label=run["model"])
-        ax.set(xlabel="epoch", ylabel="test accuracy (%)", title=dataset)
+            label = None if run["model"] in labelled else run["model"]
+            labelled.add(run["model"])
+            ax.plot(
+                np.arange(1, len(accuracy) + 1), accuracy, colour, marker=marker, ms=4, alpha=0.7, label=label
+            )
+        ax.set(xlabel="epoch", ylabel=f"{held_out} accuracy (%)", title=dataset)
         ax.grid(True, alpha=0.3)
     axes[0, 0].legend(fontsize=8)
     fig.tight_layout()
@@ -180,14 +198,15 @@ def plot_training_curves(records: Sequence[dict]):
 
 
 def plot_epoch_times(records: Sequence[dict]):
-    """Seconds per training epoch (median over epochs) of every model, grouped by dataset."""
+    """Seconds per training epoch (median over epochs, then over a network's runs) of every model,
+    grouped by dataset."""
     grouped = _by_dataset(records)
-    models = list(MODEL_STYLES)
+    models = [m for m in MODEL_STYLES if any(r["model"] == m for r in records)]
     fig, ax = plt.subplots(figsize=(9, 3.6))
     width = 0.8 / len(models)
     for n, model in enumerate(models):
         times = [
-            next((r["seconds_per_epoch"] for r in runs if r["model"] == model), np.nan)
+            np.median([r["seconds_per_epoch"] for r in runs if r["model"] == model] or [np.nan])
             for runs in grouped.values()
         ]
         ax.bar(
