@@ -1,46 +1,38 @@
 """The convolution-vs-involution comparison, read from result records: tables, ratios and the README.
 
-The records are what :func:`involution_tf.training.train_and_evaluate` wrote (``results/comparison.json``
-for the committed full runs). Nothing here measures or types a figure of ours; the seed study's own
-figures, which the comparison puts beside ours, are quoted from its presentation in :data:`SEED`.
+The records are what :func:`involution_tf.training.train_and_evaluate` wrote: ``results/runs.json`` for
+the validation protocol's runs (every network, three seeds), ``results/comparison.json`` for the earlier
+single runs. Nothing here measures or types a figure of ours; the student study's own figures, which the
+tables put beside ours, are quoted from its presentation in :data:`SEED`.
 
-    python -m involution_tf.comparison [--results FILE] [--train-steps FILE] [--seeds FILE]
-        [--readme README.md]
+    python -m involution_tf.comparison [--results FILE] [--runs FILE] [--readme README.md]
 
-prints the results table and the targets table (whose speed target reads the interleaved step measurement
-of :mod:`involution_tf.train_steps`, and whose accuracy target also checks the records of other seeds)
-and, with ``--readme``, writes them between the README's ``results`` and ``targets`` markers: run it again
-after a new step measurement or seed.
+prints the tables and, with ``--readme``, writes them between the README's ``results``, ``runs`` and
+``controls`` markers: run it again after new records.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from involution_tf.models import INPUT_SHAPES, MODELS
 from involution_tf.records import (
     DEFAULT_RESULTS,
     DEFAULT_RUNS,
-    DEFAULT_SEEDS,
-    DEFAULT_TRAIN_STEPS,
     load_records,
     replace_section,
 )
 
 __all__ = [
     "SEED",
-    "TARGETS",
     "DATASET_NAMES",
     "latest",
     "speed_ratios",
     "results_table",
-    "targets_report",
     "Spread",
     "spread",
     "compare",
@@ -73,12 +65,6 @@ SEED = {
         test_accuracy=0.3110, params=13_074, cpu_seconds=922.53, gpu_seconds=203.27
     ),
 }
-
-# The course's targets for `rednet`: at least this test accuracy (and the baseline's), at most this fraction
-# of the baseline's parameters, at most this many seconds of training on a 2-core CPU.
-TARGETS = {"mnist": 0.993, "fashion_mnist": 0.925, "cifar10": 0.80}
-MAX_PARAMS_FRACTION = 1 / 3
-MAX_TRAINING_SECONDS = 15 * 60
 
 # Each involution network and the convolution network it is timed against.
 COUNTERPARTS = {"involution_swap": "conv_baseline", "rednet": "rednet_conv_control"}
@@ -119,7 +105,7 @@ def results_table(records: Iterable[dict]) -> str:
     ratios = speed_ratios(runs.values())
     lines = [
         "| dataset | model | test accuracy | parameters | epochs | s / epoch | total s | "
-        "s / epoch vs conv | seed accuracy | seed parameters | seed CPU time |",
+        "s / epoch vs conv | study's accuracy | study's parameters | study's CPU time |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for dataset in INPUT_SHAPES:
@@ -151,73 +137,6 @@ def step_ratios(row: dict) -> tuple[float, float, float, float, float]:
         row["zero_op_seconds"] / row["counterpart_seconds"],
         min(row["zero_op_seconds"], row["xla_zero_op_seconds"]) / counterpart_best,
     )
-
-
-def _verdict(ok: bool, text: str) -> str:
-    return f"{text}: {'met' if ok else 'MISSED'}"
-
-
-def _accuracy_cell(rednet: dict, wanted: float, seeds: Iterable[dict]) -> str:
-    """The ``rednet`` record's test accuracy against the target, then each other seed's of its dataset."""
-    others = [r for r in seeds if (r["dataset"], r["model"]) == (rednet["dataset"], "rednet")]
-    verdicts = [_verdict(rednet["test_accuracy"] >= wanted, f"{rednet['test_accuracy']:.2%} ({wanted:.2%})")]
-    for other in sorted(others, key=lambda r: r["seed"]):
-        verdicts.append(
-            _verdict(other["test_accuracy"] >= wanted, f"seed {other['seed']} {other['test_accuracy']:.2%}")
-        )
-    return "; ".join(verdicts)
-
-
-def targets_report(
-    records: Iterable[dict], train_steps: dict | None = None, seeds: Iterable[dict] = ()
-) -> str:
-    """A markdown table, one row per dataset: does the ``rednet`` record meet each target? (met / MISSED,
-    with figures).
-
-    With ``train_steps`` (a record of :mod:`involution_tf.train_steps`), also the speed target: a training
-    step no slower than the convolution control's, as measured there (interleaved, so on the same machine),
-    both as ``fit`` runs them on a CPU and with each network at its faster setting; beside them, the floors
-    that no faster involution op could go below (the RedNet with a zero-cost op). ``seeds`` are records of
-    the same trainings with other seeds (``results/seeds.json``): their ``rednet`` accuracies are checked
-    beside the record's, so that a target met by luck shows.
-    """
-    runs, seeds = latest(records), list(seeds)
-    step_rows = {
-        row["dataset"]: row
-        for row in (train_steps or {}).get("rows", [])
-        if (row["model"], row["counterpart"]) == ("rednet", "rednet_conv_control")
-    }
-    lines = [
-        "| dataset | test accuracy (target), then other seeds | parameters / conv_baseline's (target <= 1/3) "
-        "| training time (target <= 15 min) | training step / conv control's, as fit runs them and faster vs "
-        "faster (target <= 1x; the floors: the RedNet with a zero-cost involution op) |",
-        "|---|---|---|---|---|",
-    ]
-    for dataset, target in TARGETS.items():
-        rednet, baseline = runs.get((dataset, "rednet")), runs.get((dataset, "conv_baseline"))
-        if rednet is None or baseline is None:
-            lines.append(f"| {DATASET_NAMES[dataset]} | no rednet and conv_baseline records to check | | | |")
-            continue
-        wanted = max(target, baseline["test_accuracy"])
-        fraction = rednet["params"] / baseline["params"]
-        cells = [
-            _accuracy_cell(rednet, wanted, seeds),
-            _verdict(fraction <= MAX_PARAMS_FRACTION, f"{fraction:.3f}"),
-            _verdict(
-                rednet["total_seconds"] <= MAX_TRAINING_SECONDS, f"{rednet['total_seconds'] / 60:.1f} min"
-            ),
-        ]
-        if dataset in step_rows:
-            as_fit, _, fastest, floor, fastest_floor = step_ratios(step_rows[dataset])
-            text = (
-                f"{as_fit:.2f}x and {fastest:.2f}x "
-                f"(floors with a zero-cost op {floor:.2f}x and {fastest_floor:.2f}x)"
-            )
-            cells.append(_verdict(max(as_fit, fastest) <= 1, text))
-        else:
-            cells.append("not measured")
-        lines.append(f"| {DATASET_NAMES[dataset]} | {' | '.join(cells)} |")
-    return "\n".join(lines)
 
 
 @dataclass(frozen=True)
@@ -291,7 +210,10 @@ def controls_table(records: Iterable[dict]) -> str:
     """The RedNet against each of its controls, per dataset: the difference of mean test accuracies and
     whether it exceeds the runs' spread (:func:`compare`)."""
     records = list(records)
-    lines = ["| dataset | RedNet against | what it measures | RedNet's test accuracy |", "|---|---|---|---|"]
+    lines = [
+        "| dataset | RedNet against | what it measures | RedNet's mean test accuracy minus the control's |",
+        "|---|---|---|---|",
+    ]
     for dataset in INPUT_SHAPES:
         rednet = _accuracies(records, dataset, "rednet")
         for control, meaning in CONTROLS.items():
@@ -307,34 +229,19 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description="Print (and put in the README) the comparison tables.")
     parser.add_argument("--results", default=str(DEFAULT_RESULTS), help="JSON results file to read")
     parser.add_argument(
-        "--train-steps",
-        default=str(DEFAULT_TRAIN_STEPS),
-        help="JSON file of python -m involution_tf.train_steps, for the speed target (skipped if absent)",
-    )
-    parser.add_argument(
-        "--seeds", default=str(DEFAULT_SEEDS), help="JSON records of other seeds, checked beside the targets"
-    )
-    parser.add_argument(
         "--runs", default=str(DEFAULT_RUNS), help="JSON records of the validation protocol's runs"
     )
-    parser.add_argument(
-        "--readme", help="replace the results, targets, runs and controls sections of this README"
-    )
+    parser.add_argument("--readme", help="replace the results, runs and controls sections of this README")
     args = parser.parse_args(argv)
-    runs = load_records(args.results)
-    steps_file = Path(args.train_steps)
-    steps = json.loads(steps_file.read_text()) if steps_file.exists() else None
-    table, targets = results_table(runs), targets_report(runs, steps, load_records(args.seeds))
     protocol = load_records(args.runs)
-    spreads, controls = runs_table(protocol), controls_table(protocol)
-    print(f"{table}\n\n{targets}\n\n{spreads}\n\n{controls}")
+    tables = dict(
+        results=results_table(load_records(args.results)),
+        runs=runs_table(protocol),
+        controls=controls_table(protocol),
+    )
+    print("\n\n".join(tables.values()))
     if args.readme:
-        for section, text in (
-            ("results", table),
-            ("targets", targets),
-            ("runs", spreads),
-            ("controls", controls),
-        ):
+        for section, text in tables.items():
             replace_section(args.readme, section, text)
 
 

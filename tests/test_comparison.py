@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from involution_tf import comparison, models, records, train_steps, training
+from involution_tf import comparison, models, records, training
 
 ROOT = Path(__file__).resolve().parents[1]
 FULL_TRAIN_IMAGES = {"mnist": 60_000, "fashion_mnist": 60_000, "cifar10": 50_000}
@@ -54,56 +54,6 @@ def test_latest_record_wins():
     assert comparison.latest([*RUNS, newer])["mnist", "rednet"] is newer
 
 
-def _target_cells(report: str) -> dict[str, list[str]]:
-    """The targets table's cells after the dataset name, by dataset name."""
-    rows = report.splitlines()[2:]
-    assert all(row.count("|") == report.splitlines()[0].count("|") for row in rows)
-    return {cells[0]: cells[1:] for cells in ([c.strip() for c in row.split("|")[1:-1]] for row in rows)}
-
-
-def test_targets_report_says_met_and_missed_from_the_figures():
-    report = _target_cells(comparison.targets_report(RUNS))
-    assert report["MNIST"] == ["99.50% (99.30%): met", "0.284: met", "1.0 min: met", "not measured"]
-    assert report["Fashion-MNIST"][0] == "no rednet and conv_baseline records to check"
-    assert report["CIFAR-10"][:3] == ["75.00% (80.00%): MISSED", "0.627: MISSED", "25.0 min: MISSED"]
-
-
-def test_targets_report_checks_other_seeds_beside_the_record():
-    seeds = [
-        dict(record("mnist", "rednet", accuracy, 9_905, 30.0), seed=seed)
-        for seed, accuracy in ((2, 0.992), (1, 0.996))
-    ]
-    seeds.append(dict(record("mnist", "rednet_conv_control", 0.5, 19_930, 20.0), seed=1))  # not a rednet
-    report = _target_cells(comparison.targets_report(RUNS, seeds=iter(seeds)))
-    assert report["MNIST"][0] == "99.50% (99.30%): met; seed 1 99.60%: met; seed 2 99.20%: MISSED"
-    assert report["CIFAR-10"][0] == "75.00% (80.00%): MISSED"
-
-
-def _step_row(dataset, model, *seconds):
-    """A train_steps row: the step times in the order of ``train_steps._KEYS``."""
-    return dict(dataset=dataset, model=model, **dict(zip(train_steps._KEYS, seconds, strict=True)))
-
-
-def test_targets_report_checks_the_interleaved_step_ratio_when_given():
-    steps = dict(
-        rows=[
-            # faster as fit runs both, and at best
-            _step_row("mnist", "rednet", 0.09, 0.1, 0.12, 0.11, 0.08, 0.09),
-            _step_row("mnist", "involution_swap", 0.5, 0.1, 0.5, 0.1, 0.4, 0.4),
-            _step_row("cifar10", "rednet", 0.3, 0.2, 0.4, 0.25, 0.22, 0.2),
-        ]
-    )
-    report = _target_cells(comparison.targets_report(RUNS, steps))
-    assert report["MNIST"][3] == "0.90x and 0.90x (floors with a zero-cost op 0.80x and 0.80x): met"
-    assert report["CIFAR-10"][3] == "1.50x and 1.50x (floors with a zero-cost op 1.10x and 1.00x): MISSED"
-
-
-def test_step_target_is_missed_when_the_control_is_faster_under_xla():
-    steps = dict(rows=[_step_row("mnist", "rednet", 0.09, 0.1, 0.2, 0.05, 0.07, 0.06)])
-    cell = _target_cells(comparison.targets_report(RUNS, steps))["MNIST"][3]
-    assert cell == "0.90x and 1.80x (floors with a zero-cost op 0.70x and 1.20x): MISSED"
-
-
 def _committed_records():
     """The comparison's records and the other seeds', each of which must be a full run of today's code."""
     runs, seeds = records.load_records(records.DEFAULT_RESULTS), records.load_records(records.DEFAULT_SEEDS)
@@ -131,29 +81,34 @@ def test_readme_shows_the_table_of_the_committed_records():
     assert f"<!-- results:start -->\n{table}\n<!-- results:end -->" in (ROOT / "README.md").read_text()
 
 
-def test_readme_shows_the_targets_of_the_committed_records_and_step_measurement():
-    steps = json.loads(records.DEFAULT_TRAIN_STEPS.read_text())
-    runs, seeds = records.load_records(records.DEFAULT_RESULTS), records.load_records(records.DEFAULT_SEEDS)
-    targets = comparison.targets_report(runs, steps, seeds)
-    assert f"<!-- targets:start -->\n{targets}\n<!-- targets:end -->" in (ROOT / "README.md").read_text()
+def test_committed_protocol_runs_are_full_runs_of_the_current_code():
+    """Every record of results/runs.json: the training set less the 5,000 validation images, the recipe's
+    epochs, the current recipe and network; test accuracy measured once, apart from the validation curve."""
+    for run in records.load_records(records.DEFAULT_RUNS):
+        name = (run["dataset"], run["model"], run["seed"])
+        assert run["validation_images"] == 5_000, name
+        assert run["train_images"] + run["validation_images"] == FULL_TRAIN_IMAGES[run["dataset"]], name
+        assert len(run["epoch_seconds"]) == run["epochs"] == len(run["history"]["val_accuracy"]), name
+        assert run["validation_accuracy"] == run["history"]["val_accuracy"][-1], name
+        assert run["recipe"] == asdict(training.recipe_for(run["model"], run["dataset"])), name
+        assert run["params"] == models.build_model(run["model"], run["dataset"]).count_params(), name
 
 
 def test_command_writes_every_table_into_the_readme(tmp_path, capsys):
     readme = tmp_path / "README.md"
-    sections = ("results", "targets", "runs", "controls")
+    sections = ("results", "runs", "controls")
     readme.write_text("\n".join(f"<!-- {name}:{end} -->" for name in sections for end in ("start", "end")))
-    results, missing = tmp_path / "comparison.json", str(tmp_path / "missing.json")
+    results = tmp_path / "comparison.json"
     results.write_text(json.dumps(RUNS))
     protocol = [protocol_record(m, s, 0.99) for m in ("rednet", "conv_matched_params") for s in range(2)]
     (tmp_path / "runs.json").write_text(json.dumps(protocol))
     comparison.main(
-        ["--results", str(results), "--train-steps", missing, "--seeds", missing, "--readme", str(readme)]
-        + ["--runs", str(tmp_path / "runs.json")]
+        ["--results", str(results), "--runs", str(tmp_path / "runs.json"), "--readme", str(readme)]
     )
     written = readme.read_text()
-    assert comparison.results_table(RUNS) in written and comparison.targets_report(RUNS) in written
+    assert comparison.results_table(RUNS) in written
     assert comparison.runs_table(protocol) in written and comparison.controls_table(protocol) in written
-    assert comparison.targets_report(RUNS) in capsys.readouterr().out
+    assert comparison.controls_table(protocol) in capsys.readouterr().out
 
 
 def test_replace_section_needs_its_markers(tmp_path):
