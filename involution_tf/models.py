@@ -66,61 +66,13 @@ class RedNetConfig:
     (bottleneck width, blocks) per stage, every stage after the first halving the resolution in its
     first block. A block's output has ``expansion`` x its width.
 
-    On a CPU, full resolution is where the time goes: the stride-2 stem made the training step
-    1.3-1.6x faster than a stride-1 one (measured on all three datasets), which buys that many more
-    epochs in a time budget. On CIFAR-10 its 32 channels keep the 27 values of each 3x3 RGB window.
-
-    The paper's 7x7 involution is made for ImageNet's 56x56 maps. The Fashion-MNIST and CIFAR-10
-    networks (five blocks each) see 14x14 or 16x16 maps down to 4x4, where a 7x7 window is mostly
-    padding: with K=3 their training step is level with the convolution control's (K=7: 1.2-1.35x
-    slower), and the 15-minute budget holds more epochs - 11 instead of 8 on CIFAR-10 (72.5% against
-    72.1%, both with the paper's kernel generator), 12 instead of 9 on Fashion-MNIST (91.0%, as before,
-    with 38,399 parameters instead of 42,759; 15 epochs reached 91.25% but took 16.6 minutes on a busy
-    machine). The MNIST network is shallower (two blocks) and keeps K=7 for its reach: with K=3, trained
-    for 18 epochs, it reached 98.25% (K=7, 15 epochs: 99.03%; both with the paper's kernel generator)
-    and only 98.4% on its own training set - it underfit; four times the kernels (4 channels per group,
-    below) did not rescue it: 98.91% in 15 epochs, 98.75% on its training set. K=5 sits in between: with
-    its kernel generator (below), its step was level with the control's (0.98-0.99x, where K=7's took
-    1.11-1.19x in the same interleaved runs), and 17 epochs in 12.6 minutes reached 98.94% (K=7, 15
-    epochs: 99.28%). With the current recipe and the half-width reduction below, K=5 (10,221 parameters,
-    a step 1.10x the control's where K=7's took 1.39x in one interleaved run) reached 99.13% in 15 epochs
-    against K=7's 99.34%, its training accuracy 99.1%: still short of its target.
-
-    The paper's kernel generator (16 channels per group, a 1x1 reduction to a quarter of the channels)
-    is sized for ImageNet's 64-512-channel stages; at these networks' 16-64 channels it makes one to
-    four kernels per pixel. The MNIST network reduces to half its channels instead: 99.28% instead of
-    99.03% in 15 epochs, with 11,253 parameters instead of 9,905 (a third of the baseline: 11,608); its
-    step took 1.33x and 1.43x the control's in two interleaved runs (the paper's generator: 1.37x). The
-    Fashion-MNIST and CIFAR-10 networks reduce to half too, and share each kernel among 4 channels
-    instead of 16, four times the kernels: 92.27% instead of 91.60% and 78.69% instead of 75.26%, with
-    46,686 and 71,422 parameters instead of 38,399 and 57,907 (one run each, with the records'
-    augmentation). 8 channels per group sat in between (92.05%, 77.37%), 2 per group cost CIFAR-10 a
-    step 1.23x the 4-per-group one's, too slow for the budget. In interleaved runs the 4-per-group step
-    took 1.07x and 1.01x the 8-per-group one's on CIFAR-10, 0.93x the control's there and 1.09x on
-    Fashion-MNIST - the machine's noise is as large as the differences; the README's interleaved
-    measurement, 15 steps of each, has the last word. Earlier, with the old augmentation and on CIFAR-10
-    without the static start below, 8 channels per group without a reduction had reached 91.3% and
-    73.3-74.9%, with a step 1.02x and 1.14x the control's.
-
-    Until then the Fashion-MNIST network had one block in its last stage, not two (all its figures
-    above). The second block works on 4x4 maps, where a block costs little time: 92.81% instead of
-    92.27%, with 71,022 parameters instead of 46,686 and 64.1 s per epoch instead of 58.7 (one run each,
-    13.5 minutes for 12 epochs). On CIFAR-10, whose last stage already had two blocks, widening it to 80
-    channels instead did nothing: 78.50% against 78.69%, with 96,902 parameters.
-
-    Keras's default initialisation of the kernel generator (Glorot weights, zero bias) starts every
-    kernel purely dynamic: the involution's output is then a product of two random functions of its
-    input. ``static_kernel_init`` starts each kernel as a random static one instead (the generator's
-    bias, He-scaled for one K x K window) plus a dynamic part at half the Glorot scale (see
-    ``_involution``): same parameters, same step. On CIFAR-10 it learned faster: 74.7% in a probe and
-    74.3% in the record run, instead of 72.5% and 72.9%, the training accuracy higher at every epoch.
-    On the other two it did not help, so they keep Keras's defaults (and the figures above, all measured
-    with them): Fashion-MNIST 90.74% instead of 90.97%, MNIST 99.15% instead of 99.28%, one run each.
-
-    Every figure above was measured with the RedNet recipe's earlier peak learning rate of 4e-3 (now 8e-3),
-    and all but those of 4 and 8 channels per group and of the last stage with its earlier augmentation (crops
-    of the 2-pixel padded image, 4-pixel on CIFAR-10, and flips except on MNIST); the records, with its
-    current recipe (see :mod:`involution_tf.training`).
+    The stride-2 stem spares a CPU the full-resolution maps, where its time goes. The paper's 7x7
+    involution is made for 56x56 maps; the Fashion-MNIST and CIFAR-10 networks' maps shrink to 4x4, so
+    they use 3x3, while the shallower MNIST network keeps 7x7 for its reach. The paper's kernel generator
+    (16 channels per kernel, reduction to a quarter) is sized for 64-512 channels; these networks have
+    16-64, so they reduce to half and, on Fashion-MNIST and CIFAR-10, share a kernel among 4 channels.
+    ``static_kernel_init`` starts each kernel as a random static one plus a smaller dynamic part (see
+    ``_involution``); the CIFAR-10 network uses it. Notebook 04's appendix gives how each choice was made.
     """
 
     stem: int

@@ -1,46 +1,27 @@
 """Train a model of :mod:`involution_tf.models` on a dataset and write what happened as a result record.
 
-``train_and_evaluate(model, dataset)`` seeds everything, fits with Keras (its progress bar), measures
-the training wall time of every epoch and the test accuracy after it, and returns - and, given a
-``results`` path, saves atomically - one JSON-ready record::
+``train_and_evaluate(model, dataset)`` seeds everything, holds out the validation split, fits with Keras,
+measures the training wall time and the validation accuracy of every epoch and the test accuracy once at
+the end, and returns - and, given a ``results`` path, saves - one JSON-ready record::
 
-    {"dataset", "model", "params", "epochs", "test_accuracy", "seconds_per_epoch", "device", ...}
+    {"dataset", "model", "seed", "params", "epochs", "train_images", "validation_images",
+     "validation_accuracy", "test_accuracy", "seconds_per_epoch", "history", "device", ...}
 
 Two recipes, chosen by the model:
 
-* ``seed`` for ``conv_baseline`` and ``involution_swap``: what the seed study ran (the keras.io
-  examples it followed) - Adam at 1e-3, no augmentation, batches of 128 (MNIST) or 256. The seed does
-  not say how many epochs; those examples use 15 and 20, we use 12 everywhere to fit the whole
-  comparison in one session on a 2-core CPU.
-* ``rednet`` for ``rednet`` and ``rednet_conv_control`` alike: AdamW with a one-epoch warm-up to a peak
-  learning rate of 8e-3 then a cosine schedule, label smoothing 0.1, and augmentation only as far as it
-  helped: random crops of the 2-pixel zero-padded image on MNIST and CIFAR-10, horizontal flips on
-  CIFAR-10 only (on MNIST a flipped digit is another digit), none on Fashion-MNIST. In 11-15 epochs these
-  small networks underfit (with crops and flips their training accuracy stayed at their test accuracy), so
-  less augmentation did better: without it the Fashion-MNIST RedNet reached 91.60% instead of 90.97%, and
-  2-pixel instead of 4-pixel crops took the CIFAR-10 RedNet to 75.26% instead of 74.30% (both then with
-  the paper's kernel generator, see :class:`~involution_tf.models.RedNetConfig`); MNIST's crops stay
-  (without them: 99.04% instead of 99.28%). One run each; flips on Fashion-MNIST (91.71%; 92.29% instead
-  of 92.27% with the current kernel generator) and flips without crops on CIFAR-10 (75.50%) were within
-  the runs' spread, so not kept. The convolution controls, trained alike, gained as much: 92.83% instead
-  of 91.96%, 81.14% instead of 80.35%. Label smoothing is kept: without it the CIFAR-10 RedNet with the
-  current kernel generator reached 78.59% instead of 78.69% (one run; 75.71% instead of 75.26% with the
-  paper's). The peak rate was 4e-3 everywhere until doubling it took the CIFAR-10 RedNet to 80.11% instead
-  of 78.69% (training accuracy 81.1% instead of 79.4%: it learns faster in 11 epochs) and its control to
-  82.34% instead of 81.14%, the MNIST RedNet to 99.34% instead of 99.28% and its control to 99.16% instead
-  of 99.13% (one run each; a second seed of the CIFAR-10 RedNet: 80.06%); on Fashion-MNIST it changed
-  nothing beyond a run's spread (RedNet 92.78% instead of 92.81%, control 93.08% instead of 93.24%), and
-  one peak rate for every dataset is the simpler recipe. Trainings with other seeds are in
-  ``results/seeds.json``, checked beside the targets in the README; a seed does not repeat a training
-  exactly on this CPU (TensorFlow's multi-threaded kernels are not deterministic): a first, unrecorded run
-  of the MNIST RedNet's seed 1 reached 99.28%, its record 99.35%. Epochs: what fits the 15-minute training
-  budget on a 2-core CPU with a margin, at the slower network's pace - 15 on MNIST (about 50 s each; 17
-  did not help: 99.17%, one run), 12 on Fashion-MNIST (about 55-65 s), 11 on CIFAR-10 (55-70 s, as the
-  shared machine's day goes).
+* ``seed`` for ``conv_baseline`` and ``involution_swap``: what the student study ran (the keras.io
+  examples it followed) - Adam at 1e-3, no augmentation, batches of 128 (MNIST) or 256, 12 epochs.
+* ``rednet`` for the RedNet and its three controls alike: AdamW with a one-epoch warm-up to a peak
+  learning rate of 8e-3 then a cosine schedule, label smoothing 0.1, random crops of the 2-pixel padded
+  image on MNIST and CIFAR-10 and horizontal flips on CIFAR-10 (a flipped digit is another digit). These
+  small networks underfit in the few epochs that fit 15 minutes on a 2-core CPU (15, 12 and 11), so they
+  get no more augmentation than helped. Notebook 04's appendix gives how each choice was made.
 
-Command line: ``python -m involution_tf.training DATASET MODEL [--seed N] [--results FILE] [--quick]``; the
-records of seeds other than 0 go to ``results/seeds.json`` unless ``--results`` says otherwise, so that the
-comparison's own records (seed 0) stay one per dataset and model.
+A seed does not repeat a training exactly on a CPU: TensorFlow's multi-threaded kernels are not
+deterministic.
+
+Command line: ``python -m involution_tf.training DATASET MODEL [--seed N] [--results FILE] [--quick]``; a
+full run's record goes to ``results/runs.json`` unless ``--results`` says otherwise.
 """
 
 from __future__ import annotations
