@@ -23,6 +23,7 @@ __all__ = [
     "average_pool_same",
     "generate_kernel",
     "involution_layer",
+    "local_attention",
 ]
 
 
@@ -244,3 +245,30 @@ def involution_layer(
     """A whole involution layer in inference mode: generate the kernels, then apply them."""
     kernel = generate_kernel(x, weights, kernel_size, groups, strides, epsilon)
     return involution(x, kernel, kernel_size, strides, dilation_rate)
+
+
+def local_attention(
+    x: np.ndarray, w_q: np.ndarray, w_k: np.ndarray, kernel_size: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Single-head self-attention over each pixel's K x K window, values = ``x``, as loops over the formula:
+    weights softmax over the window of q_ij . k_(i+u, j+v) / sqrt(d), window positions outside the image left
+    out. Returns the output and the attention maps, shaped as a one-group involution kernel
+    (batch, height, width, 1, K*K)."""
+    x = _check_image(x)
+    k = check_positive_int("kernel_size", kernel_size)
+    queries, keys = x @ w_q, x @ w_k
+    batch, height, width, _ = x.shape
+    half, scale = k // 2, np.sqrt(w_q.shape[1])
+    out, maps = np.zeros_like(x), np.zeros((batch, height, width, 1, k * k))
+    for n in range(batch):
+        for i in range(height):
+            for j in range(width):
+                window = [(u * k + v, i + u - half, j + v - half) for u in range(k) for v in range(k)]
+                inside = [(t, a, b) for t, a, b in window if 0 <= a < height and 0 <= b < width]
+                logits = np.array([queries[n, i, j] @ keys[n, a, b] / scale for _, a, b in inside])
+                weights = np.exp(logits - logits.max())
+                weights /= weights.sum()
+                for weight, (t, a, b) in zip(weights, inside):
+                    maps[n, i, j, 0, t] = weight
+                    out[n, i, j] += weight * x[n, a, b]
+    return out, maps

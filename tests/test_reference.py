@@ -105,3 +105,14 @@ def test_conv2d_bad_input_raises_value_error():
         R.conv2d(np.zeros((1, 5, 5, 3)), np.zeros((3, 3, 2, 4)))
     with pytest.raises(ValueError, match="padding"):
         R.conv2d(np.zeros((1, 5, 5, 3)), np.zeros((3, 3, 3, 4)), padding="full")
+
+
+def test_local_attention_is_an_involution_with_its_maps_as_kernel():
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(2, 5, 6, 4))
+    out, maps = R.local_attention(x, rng.normal(size=(4, 3)), rng.normal(size=(4, 3)), 3)
+    assert maps.shape == (2, 5, 6, 1, 9) and np.allclose(maps.sum(axis=-1), 1.0)
+    assert maps[0, 0, 0, 0, 0] == 0.0  # outside the image: no weight
+    np.testing.assert_allclose(out, R.involution(x, maps, 3), atol=1e-12)
+    with pytest.raises(ValueError, match="`kernel_size` must be a positive integer"):
+        R.local_attention(x, np.ones((4, 3)), np.ones((4, 3)), 0)
