@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import matplotlib.patches
 import matplotlib.pyplot as plt
 import matplotlib.ticker
 import numpy as np
@@ -18,6 +19,10 @@ __all__ = [
     "plot_accuracy_vs_params",
     "plot_training_curves",
     "plot_epoch_times",
+    "draw_involution_at_pixel",
+    "draw_weight_sharing",
+    "draw_bottlenecks",
+    "draw_network",
 ]
 
 
@@ -223,4 +228,222 @@ def plot_epoch_times(records: Sequence[dict]):
     ax.set(ylabel="seconds per epoch", title=f"training time per epoch - {records[0]['device']}")
     ax.legend(fontsize=8)
     fig.tight_layout()
+    return fig
+
+
+def _box(ax, x: float, y: float, text: str, width: float = 2.2, height: float = 0.7, colour: str = "#eeeeee"):
+    """A rounded box with centred text, centred on (x, y), in data coordinates."""
+    ax.add_patch(
+        matplotlib.patches.FancyBboxPatch(
+            (x - width / 2, y - height / 2), width, height, boxstyle="round,pad=0.05", fc=colour, ec="0.3"
+        )
+    )
+    ax.text(x, y, text, ha="center", va="center", fontsize=8)
+
+
+def _arrow(ax, start: tuple[float, float], end: tuple[float, float], text: str = ""):
+    ax.annotate("", end, start, arrowprops=dict(arrowstyle="->", color="0.3"))
+    if text:
+        ax.text((start[0] + end[0]) / 2, (start[1] + end[1]) / 2 + 0.15, text, ha="center", fontsize=7)
+
+
+def draw_involution_at_pixel(
+    channels: int = 16, kernel_size: int = 3, group_channels: int = 4, reduction_ratio: int = 4
+):
+    """The operator at one pixel: the pixel's feature vector goes through phi (reduce, BatchNorm and ReLU,
+    span) to K*K*G numbers read as G kernels of K x K; each channel's output is its group's kernel times the
+    K x K window of that channel, summed. The shapes along the way carry the given sizes."""
+    groups, reduced, k = channels // group_channels, max(1, channels // reduction_ratio), kernel_size
+    fig, ax = plt.subplots(figsize=(12, 4.2))
+    ax.set(xlim=(0, 15), ylim=(0, 6))
+    ax.axis("off")
+    # the input: a few channel planes, the pixel and its window
+    for depth in range(3)[::-1]:
+        offset = 0.25 * depth
+        for i in range(7):
+            for j in range(7):
+                ax.add_patch(
+                    matplotlib.patches.Rectangle(
+                        (0.3 + offset + 0.4 * j, 1.3 + offset + 0.4 * i),
+                        0.4,
+                        0.4,
+                        fc="white",
+                        ec="0.75",
+                        lw=0.5,
+                    )
+                )
+    ax.add_patch(
+        matplotlib.patches.Rectangle(
+            (0.3 + 0.4 * (3 - k // 2), 1.3 + 0.4 * (3 - k // 2)),
+            0.4 * k,
+            0.4 * k,
+            fill=False,
+            ec="C1",
+            lw=2,
+            ls="--",
+        )
+    )
+    ax.add_patch(matplotlib.patches.Rectangle((0.3 + 1.2, 1.3 + 1.2), 0.4, 0.4, fc="C1", ec="C1"))
+    ax.text(
+        1.7,
+        0.8,
+        f"input X: H x W x C (C = {channels})\npixel (i, j) and its {k}x{k} window",
+        ha="center",
+        fontsize=8,
+    )
+    # phi
+    steps = [
+        (f"X_ij: {channels} values", "#fde2c8"),
+        (f"1x1 conv (reduce)\n{channels} -> {reduced}", "#eeeeee"),
+        ("BatchNorm + ReLU", "#eeeeee"),
+        (f"1x1 conv (span)\n{reduced} -> K*K*G = {k * k * groups}", "#eeeeee"),
+        (f"read as G = {groups} kernels\nof {k} x {k}", "#fde2c8"),
+    ]
+    for n, (text, colour) in enumerate(steps):
+        _box(ax, 6.0, 5.2 - n * 1.05, text, colour=colour)
+        if n:
+            _arrow(ax, (6.0, 5.2 - (n - 1) * 1.05 - 0.38), (6.0, 5.2 - n * 1.05 + 0.38))
+    _arrow(ax, (1.9, 2.1), (4.85, 5.2))
+    ax.text(2.6, 4.4, "phi sees only\nthis pixel", fontsize=8, color="C1")
+    ax.text(7.35, 3.1, "phi", fontsize=14, color="0.4", style="italic")
+    # the kernels, one per group (coloured cells: random values stand for what phi generates)
+    colours = plt.get_cmap("RdBu_r")(np.random.default_rng(0).uniform(0.15, 0.85, size=(groups, k, k)))
+    cell = 0.9 / k
+    for g in range(groups):
+        x0 = 7.6 + g * 0.95
+        for i in range(k):
+            for j in range(k):
+                ax.add_patch(
+                    matplotlib.patches.Rectangle(
+                        (x0 + j * cell, 1.45 - (i + 1) * cell),
+                        cell,
+                        cell,
+                        fc=colours[g, i, j],
+                        ec="0.5",
+                        lw=0.4,
+                    )
+                )
+        ax.text(x0 + 0.45, 0.3, f"g={g}", ha="center", fontsize=7)
+    _arrow(ax, (7.1, 1.0), (7.55, 1.0))
+    # the weighted sum, over the window of every channel
+    _box(
+        ax,
+        12.9,
+        3.3,
+        f"for each channel c:\nsum over the {k}x{k} window of\n"
+        f"kernel[g(c)] x window of channel c\ng(c) = c // {group_channels}",
+        width=3.8,
+        height=1.4,
+        colour="#dbe9f6",
+    )
+    ax.add_patch(matplotlib.patches.Rectangle((10.2, 3.05), 0.5, 0.5, fill=False, ec="C1", lw=2, ls="--"))
+    ax.text(10.45, 2.75, "window", ha="center", fontsize=7, color="C1")
+    _arrow(ax, (7.6 + groups * 0.95 - 0.2, 1.45), (12.0, 2.55))
+    _box(ax, 12.9, 5.3, f"Y_ij: {channels} values", colour="#fde2c8")
+    _arrow(ax, (12.9, 4.05), (12.9, 4.92))
+    ax.set_title(
+        f"Involution at one pixel: C = {channels}, K = {k}, {group_channels} channels per group, "
+        f"reduction {reduction_ratio}",
+        fontsize=10,
+    )
+    return fig
+
+
+def draw_weight_sharing(positions: int = 6, channels: int = 8, group_channels: int = 4):
+    """Which kernel each (position, channel) uses: convolution (here depthwise, one spatial kernel per
+    channel) shares a kernel along positions; involution shares one along a group's channels, and every
+    position has its own. Same colour, same kernel."""
+    groups = channels // group_channels
+    conv = np.tile(np.arange(channels), (positions, 1))
+    involution = np.arange(positions)[:, None] * groups + np.arange(channels)[None, :] // group_channels
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
+    for ax, ids, title in (
+        (
+            axes[0],
+            conv,
+            f"convolution (as DepthwiseConv2D): {channels} kernels,\n"
+            "one per channel, the same at every position",
+        ),
+        (
+            axes[1],
+            involution,
+            f"involution: {positions * groups} kernels, one per position and group\n"
+            f"(shared by the {group_channels} channels of a group)",
+        ),
+    ):
+        ax.imshow(ids % 20, cmap="tab20", vmin=0, vmax=19, aspect="auto")
+        for (i, c), kernel_id in np.ndenumerate(ids):
+            ax.text(c, i, str(kernel_id), ha="center", va="center", fontsize=7)
+        ax.set(xlabel="channel", ylabel="position (pixel)", title=title)
+        ax.title.set_fontsize(9)
+        ax.set_xticks(range(channels))
+        ax.set_yticks(range(positions))
+    fig.suptitle("which kernel each value uses (the numbers are kernel ids)", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def draw_bottlenecks(kernel_size: int = 7):
+    """The ResNet bottleneck beside the RedNet one: the same block but for its spatial layer."""
+    fig, ax = plt.subplots(figsize=(8, 4.6))
+    ax.set(xlim=(0, 8), ylim=(0, 7))
+    ax.axis("off")
+    for x0, title, spatial, colour in (
+        (2, "ResNet bottleneck", "3x3 convolution, C/4 -> C/4", "#dbe9f6"),
+        (6, "RedNet bottleneck", f"{kernel_size}x{kernel_size} involution, C/4 channels", "#fde2c8"),
+    ):
+        ax.text(x0, 6.6, title, ha="center", fontsize=10, weight="bold")
+        layers = [
+            "input, C channels",
+            "1x1 conv C -> C/4, BN, ReLU",
+            spatial + ", BN, ReLU",
+            "1x1 conv C/4 -> C, BN",
+            "add the input, ReLU",
+        ]
+        for n, text in enumerate(layers):
+            _box(ax, x0, 5.8 - n * 1.15, text, width=3.3, colour=colour if n == 2 else "#eeeeee")
+            if n:
+                _arrow(ax, (x0, 5.8 - (n - 1) * 1.15 - 0.38), (x0, 5.8 - n * 1.15 + 0.38))
+        ax.annotate(
+            "",
+            (x0 + 1.7, 1.2),
+            (x0 + 1.7, 5.8),
+            arrowprops=dict(arrowstyle="->", color="0.5", connectionstyle="arc3,rad=-0.3"),
+        )
+    ax.text(
+        4,
+        0.3,
+        "only the spatial layer differs: the 1x1 convolutions mix channels, the middle layer mixes space",
+        ha="center",
+        fontsize=8,
+    )
+    return fig
+
+
+def draw_network(config, input_shape: Sequence[int], mixing: str = "involution"):
+    """A RedNet-style network of :mod:`involution_tf.models` as blocks, left to right, with the size of
+    the maps each block outputs. ``config`` is a :class:`~involution_tf.models.RedNetConfig`."""
+    size = -(-input_shape[0] // 2)
+    blocks = [(f"input\n{input_shape[0]}x{input_shape[1]}x{input_shape[2]}", "#eeeeee")]
+    blocks.append((f"stem 3x3 conv\nstride 2\n{size}x{size}x{config.stem}", "#dbe9f6"))
+    spatial = f"{config.kernel_size}x{config.kernel_size} {mixing}" if mixing != "conv" else "3x3 conv"
+    for stage, (width, count) in enumerate(config.stages):
+        for block in range(count):
+            stride = 2 if stage > 0 and block == 0 else 1
+            size = -(-size // stride)
+            colour = "#fde2c8" if mixing == "involution" else "#dbe9f6"
+            blocks.append(
+                (
+                    f"bottleneck\n{spatial}\nstride {stride}\n{size}x{size}x{width * config.expansion}",
+                    colour,
+                )
+            )
+    blocks += [("global\naverage\npool", "#eeeeee"), ("dense\n10 logits", "#eeeeee")]
+    fig, ax = plt.subplots(figsize=(1.45 * len(blocks), 2.2))
+    ax.set(xlim=(0, 1.45 * len(blocks)), ylim=(0, 2))
+    ax.axis("off")
+    for n, (text, colour) in enumerate(blocks):
+        _box(ax, 0.72 + 1.45 * n, 1.0, text, width=1.25, height=1.5, colour=colour)
+        if n:
+            _arrow(ax, (0.72 + 1.45 * (n - 1) + 0.66, 1.0), (0.72 + 1.45 * n - 0.66, 1.0))
     return fig
