@@ -3,7 +3,7 @@
 The records are what :func:`involution_tf.training.train_and_evaluate` wrote: ``results/runs.json`` for
 the validation protocol's runs (every network, three seeds), ``results/comparison.json`` for the earlier
 single runs. Nothing here measures or types a figure of ours; the student study's own figures, which the
-tables put beside ours, are quoted from its presentation in :data:`SEED`.
+tables put beside ours, are quoted from its presentation in :data:`STUDY`.
 
     python -m involution_tf.comparison [--results FILE] [--runs FILE] [--readme README.md]
 
@@ -28,7 +28,7 @@ from involution_tf.records import (
 )
 
 __all__ = [
-    "SEED",
+    "STUDY",
     "DATASET_NAMES",
     "latest",
     "speed_ratios",
@@ -43,9 +43,9 @@ __all__ = [
 
 DATASET_NAMES = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST", "cifar10": "CIFAR-10"}
 
-# The seed study's results table (accuracy, trainable parameters, total training seconds on CPU and on
+# The student study's results table (accuracy, trainable parameters, total training seconds on CPU and on
 # GPU), as its presentation gives them. Its involution networks are our `involution_swap`.
-SEED = {
+STUDY = {
     ("mnist", "conv_baseline"): dict(
         test_accuracy=0.9897, params=34_826, cpu_seconds=502.75, gpu_seconds=65.26
     ),
@@ -92,15 +92,15 @@ def speed_ratios(records: Iterable[dict]) -> dict[tuple[str, str], float]:
     }
 
 
-def _seed_cells(dataset: str, model: str) -> str:
-    seed = SEED.get((dataset, model))
-    if seed is None:
+def _study_cells(dataset: str, model: str) -> str:
+    study = STUDY.get((dataset, model))
+    if study is None:
         return "| | | |"
-    return f"| {seed['test_accuracy']:.2%} | {seed['params']:,} | {seed['cpu_seconds']:.0f} s |"
+    return f"| {study['test_accuracy']:.2%} | {study['params']:,} | {study['cpu_seconds']:.0f} s |"
 
 
 def results_table(records: Iterable[dict]) -> str:
-    """A markdown table of every dataset and model with records, the seed's figures beside ours."""
+    """A markdown table of every dataset and model with records, the student study's figures beside ours."""
     runs = latest(records)
     ratios = speed_ratios(runs.values())
     lines = [
@@ -117,7 +117,7 @@ def results_table(records: Iterable[dict]) -> str:
             lines.append(
                 f"| {DATASET_NAMES[dataset]} | {model} | {run['test_accuracy']:.2%} | {run['params']:,} | "
                 f"{run['epochs']} | {run['seconds_per_epoch']:.1f} | {run['total_seconds']:.0f} | "
-                f"{'' if ratio is None else f'{ratio:.2f}x'} {_seed_cells(dataset, model)}"
+                f"{'' if ratio is None else f'{ratio:.2f}x'} {_study_cells(dataset, model)}"
             )
     devices = sorted({r["device"] for r in runs.values()})
     lines += ["", f"Device: {'; '.join(devices)}." if devices else "No records yet."]
@@ -191,7 +191,7 @@ def runs_table(records: Iterable[dict]) -> str:
             runs = [r for r in records if (r["dataset"], r["model"]) == (dataset, model)]
             if not runs:
                 continue
-            study = SEED.get((dataset, model))
+            study = STUDY.get((dataset, model))
             study_accuracy = "" if study is None else f"{study['test_accuracy']:.2%}"
             test = spread([r["test_accuracy"] for r in runs]).percent()
             lines.append(

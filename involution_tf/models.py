@@ -1,13 +1,13 @@
-"""Model builders for the dataset comparison: the seed study's networks, and involution done right.
+"""Model builders for the dataset comparison: the student study's networks, and involution done right.
 
 ``build_model(name, dataset)`` makes one of four networks (10 logits out):
 
-* ``conv_baseline`` - the seed's convolution networks. MNIST: the keras.io "Simple MNIST convnet"
+* ``conv_baseline`` - the student study's convolution networks. MNIST: the keras.io "Simple MNIST convnet"
   (Conv32 - pool - Conv64 - pool - Flatten - Dropout 0.5 - Dense 10), 34,826 parameters.
   Fashion-MNIST and CIFAR-10: Conv32 - pool - Conv64 - pool - Conv64 (3x3 "same", ReLU) - Flatten -
   Dense 64 - Dense 10, 257,162 and 319,178 parameters.
 * ``involution_swap`` - the same architecture with every Conv2D replaced by a 3x3 involution that
-  keeps the input's channels (one group), as the seed and the public Keras example did. The network
+  keeps the input's channels (one group), as the student study and the public Keras example did. The network
   never mixes channels before the dense head, which is why it has so few parameters - and why it
   learns so little.
 * ``rednet`` - involution as the paper uses it (RedNet): a stride-2 3x3 convolution stem, then residual
@@ -111,7 +111,7 @@ def build_model(name: str, dataset: str) -> keras.Model:
         raise ValueError(f"`name` must be one of {list(MODELS)}, got {name!r}.")
     inputs = keras.Input(input_shape(dataset))
     if name in ("conv_baseline", "involution_swap"):
-        outputs = _seed_network(inputs, dataset, involution=name == "involution_swap")
+        outputs = _study_network(inputs, dataset, involution=name == "involution_swap")
     else:
         config = REDNET_CONFIGS[dataset]
         if name == "conv_matched_params":
@@ -120,8 +120,8 @@ def build_model(name: str, dataset: str) -> keras.Model:
     return keras.Model(inputs, outputs, name=f"{name}_{dataset}")
 
 
-def _seed_layer(x, filters: int, padding: str, involution: bool):
-    """One of the seed's 3x3 layers: a ReLU convolution, or the involution that replaced it."""
+def _study_layer(x, filters: int, padding: str, involution: bool):
+    """One of the student study's 3x3 layers: a ReLU convolution, or the involution that replaced it."""
     if not involution:
         return keras.layers.Conv2D(filters, 3, padding=padding, activation="relu")(x)
     channels = x.shape[-1]
@@ -129,18 +129,18 @@ def _seed_layer(x, filters: int, padding: str, involution: bool):
     return keras.layers.ReLU()(x)
 
 
-def _seed_network(inputs, dataset: str, involution: bool):
-    """The seed's convolution network for ``dataset``, or its involution swap."""
+def _study_network(inputs, dataset: str, involution: bool):
+    """The student study's convolution network for ``dataset``, or its involution swap."""
     if dataset == "mnist":
-        x = _seed_layer(inputs, 32, "valid", involution)
+        x = _study_layer(inputs, 32, "valid", involution)
         x = keras.layers.MaxPooling2D()(x)
-        x = _seed_layer(x, 64, "valid", involution)
+        x = _study_layer(x, 64, "valid", involution)
         x = keras.layers.MaxPooling2D()(x)
         x = keras.layers.Dropout(0.5)(keras.layers.Flatten()(x))
     else:
         x = inputs
         for filters, pool in ((32, True), (64, True), (64, False)):
-            x = _seed_layer(x, filters, "same", involution)
+            x = _study_layer(x, filters, "same", involution)
             x = keras.layers.MaxPooling2D()(x) if pool else x
         x = keras.layers.Dense(64, activation="relu")(keras.layers.Flatten()(x))
     return keras.layers.Dense(10)(x)

@@ -73,60 +73,65 @@ def plot_cost_curves(channels: Sequence[int], kernel_sizes: Sequence[int], group
 def plot_pixel_kernels(
     image: np.ndarray, kernels: np.ndarray, pixels: Sequence[tuple[int, int]], group: int = 0
 ):
-    """The K x K kernel an involution generated at a few pixels of one image, and a map of how far
-    each pixel's kernel is from the image's mean kernel. ``kernels``: (H, W, groups, K*K)."""
+    """The K x K kernel an involution generated at a few pixels of one image, on one shared colour scale,
+    and a map of how far each pixel's kernel is from the image's mean kernel. ``kernels``: (H, W, groups,
+    K*K); ``group`` says which group's kernels are shown."""
     k = int(round(np.sqrt(kernels.shape[-1])))
     maps = kernels[:, :, group]
     distance = np.linalg.norm(maps - maps.mean(axis=(0, 1)), axis=-1)
-    fig, axes = plt.subplots(1, len(pixels) + 2, figsize=(2.3 * (len(pixels) + 2), 2.6))
+    limit = max(np.abs(maps[i, j]).max() for i, j in pixels) or 1.0
+    fig, axes = plt.subplots(1, len(pixels) + 2, figsize=(2.4 * (len(pixels) + 2), 2.8))
     axes[0].imshow(image.squeeze(), cmap="gray")
-    axes[0].set_title("input")
+    axes[0].set_title("input", fontsize=9)
     for n, (i, j) in enumerate(pixels):
         axes[0].scatter([j], [i], s=40, marker="s", edgecolors=f"C{n}", facecolors="none", linewidths=2)
-        kernel = maps[i, j].reshape(k, k)
-        limit = np.abs(kernel).max() or 1.0
-        axes[n + 1].imshow(kernel, cmap="RdBu_r", vmin=-limit, vmax=limit)
+        shown = axes[n + 1].imshow(maps[i, j].reshape(k, k), cmap="RdBu_r", vmin=-limit, vmax=limit)
         axes[n + 1].set_title(f"kernel at ({i},{j})", color=f"C{n}", fontsize=9)
-    axes[-1].imshow(distance, cmap="magma")
+    fig.colorbar(shown, ax=axes[1 : len(pixels) + 1], shrink=0.8, label="kernel weight")
+    far = axes[-1].imshow(distance, cmap="magma")
     axes[-1].set_title("|kernel - mean kernel|", fontsize=9)
+    fig.colorbar(far, ax=axes[-1], shrink=0.8)
     for ax in axes:
         ax.set_xticks([])
         ax.set_yticks([])
-    fig.tight_layout()
+    fig.suptitle(f"group {group} of {kernels.shape[2]}: one shared colour scale for the kernels", fontsize=9)
     return fig
 
 
+def _shape_label(shape: Sequence[int]) -> str:
+    b, h, w, c, k, g = shape
+    return f"batch {b}, {h}x{w}\nC={c}, K={k}, G={g}"
+
+
 def plot_benchmark(record: dict):
-    """Time of each contender relative to Conv2D, forward and forward+backward, per shape; and the
-    op's time against its memory-traffic bound."""
+    """Time of each contender relative to Conv2D (linear axis, 1 = as fast as Conv2D), forward and
+    forward+backward, per shape; and the op's time against its memory-traffic bound."""
     rows = record["rows"]
     names = list(rows[0]["timings"])
-    labels = [",".join(map(str, row["shape"])) for row in rows]
-    fig, axes = plt.subplots(1, 3, figsize=(14, 3.8))
+    labels = [_shape_label(row["shape"]) for row in rows]
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
     width = 0.8 / len(names)
     for ax, key, title in zip(axes[:2], ("forward", "forward_backward"), ("forward", "forward + backward")):
         for n, name in enumerate(names):
             ratios = [row["timings"][name][key] / row["timings"]["Conv2D"][key] for row in rows]
             ax.bar(np.arange(len(rows)) + n * width, ratios, width, label=name)
         ax.axhline(1.0, color="k", lw=0.8)
-        ax.set(
-            yscale="log", title=f"{title}: time / Conv2D time", xticks=np.arange(len(rows)) + 0.4 - width / 2
-        )
-        ax.set_xticklabels(labels, fontsize=8)
-    axes[0].legend(fontsize=8)
+        ax.set(title=f"{title}: time / Conv2D's time", ylabel="below 1: faster than Conv2D")
+        ax.set_xticks(np.arange(len(rows)) + 0.4 - width / 2)
+        ax.set_xticklabels(labels, fontsize=7)
+    axes[0].legend(fontsize=7)
     for key, bound, style in (
         ("forward", "bound_forward", "o-"),
         ("forward_backward", "bound_forward_backward", "s-"),
     ):
-        axes[2].plot(
-            labels, [row["timings"]["involution_tf"][key] * 1e3 for row in rows], style, label=f"{key}"
-        )
+        axes[2].plot(labels, [row["timings"]["involution_tf"][key] * 1e3 for row in rows], style, label=key)
         axes[2].plot(
             labels, [row[bound] * 1e3 for row in rows], style, alpha=0.4, label=f"{key} traffic bound"
         )
-    axes[2].set(yscale="log", ylabel="ms", title="involution_tf vs memory-traffic bound")
-    axes[2].tick_params(axis="x", labelsize=8)
-    axes[2].legend(fontsize=8)
+    axes[2].set(yscale="log", ylabel="ms (log scale)", title="the op against its memory-traffic bound")
+    axes[2].yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    axes[2].tick_params(axis="x", labelsize=7)
+    axes[2].legend(fontsize=7)
     fig.suptitle(record["device"], fontsize=9)
     fig.tight_layout()
     return fig

@@ -39,7 +39,7 @@ def test_speed_ratios_divide_each_involution_network_by_its_convolution_counterp
     assert comparison.speed_ratios(RUNS) == {("mnist", "involution_swap"): 0.25, ("mnist", "rednet"): 1.5}
 
 
-def test_results_table_has_a_row_per_record_and_the_seed_beside_ours():
+def test_results_table_has_a_row_per_record_and_the_student_study_beside_ours():
     table = comparison.results_table(RUNS)
     rows = [line for line in table.splitlines() if line.startswith("| MNIST") or line.startswith("| CIFAR")]
     assert len(rows) == len(RUNS)

@@ -11,7 +11,7 @@ from involution_tf.layers import Involution
 @pytest.mark.parametrize(
     "dataset, params", [("mnist", 34_826), ("fashion_mnist", 257_162), ("cifar10", 319_178)]
 )
-def test_conv_baselines_have_the_seed_parameter_counts(dataset, params):
+def test_conv_baselines_have_the_student_studys_parameter_counts(dataset, params):
     assert models.build_model("conv_baseline", dataset).count_params() == params
 
 
