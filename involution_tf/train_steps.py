@@ -39,7 +39,7 @@ import numpy as np
 import tensorflow as tf
 
 from involution_tf import models, ops, runs, training
-from involution_tf.benchmark import time_once
+from involution_tf.benchmark import memory_device, time_once
 from involution_tf.comparison import COUNTERPARTS, DATASET_NAMES, step_ratios
 from involution_tf.records import device_name, publish
 
@@ -130,8 +130,18 @@ def run(datasets: Sequence[str], repeats: int, batch_size: int | None = None) ->
                 )
             )
     return dict(
-        device=device_name(), tensorflow=tf.__version__, keras=keras.__version__, repeats=repeats, rows=rows
+        device=device_name(),
+        memory_device=memory_device(),
+        tensorflow=tf.__version__,
+        keras=keras.__version__,
+        repeats=repeats,
+        rows=rows,
     )
+
+
+def readme_section(record: dict) -> str:
+    """The README section a record belongs in: GPU and CPU measurements stand in tables of their own."""
+    return "train_steps_gpu" if record.get("memory_device", "CPU").startswith("GPU") else "train_steps"
 
 
 def format_report(record: dict) -> str:
@@ -169,7 +179,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     parser.add_argument("--json", help="also write the measurements to this JSON file")
     parser.add_argument(
-        "--readme", help="also replace the train_steps section of this README with the report"
+        "--readme",
+        help="also replace the README's train_steps section (its GPU one on a GPU) with the report",
     )
     args = parser.parse_args(argv)
     runs.warn_if_running("the step measurement")
@@ -180,7 +191,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         record = run(["mnist"], repeats, QUICK_BATCH_SIZE)
     else:
         record = run(list(models.INPUT_SHAPES), repeats)
-    publish(format_report(record), record, args.json, args.readme, "train_steps")
+    publish(format_report(record), record, args.json, args.readme, readme_section(record))
 
 
 if __name__ == "__main__":

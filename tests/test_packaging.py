@@ -88,3 +88,16 @@ def test_zero_collected_tests_fail_the_run(tmp_path):
         text=True,
     )
     assert result.returncode == 1, result.stdout
+
+
+def test_the_gpu_check_script_is_valid_and_runs_only_what_exists():
+    import importlib.util
+    import subprocess
+
+    script = ROOT / "scripts" / "gpu_check.sh"
+    assert subprocess.run(["bash", "-n", str(script)]).returncode == 0
+    modules = re.findall(r"python -m ([\w.]+)", script.read_text())
+    assert {"pytest", "involution_tf.benchmark", "involution_tf.train_steps", "involution_tf"} <= set(modules)
+    assert all(importlib.util.find_spec(m) is not None for m in modules)
+    tests = re.findall(r"tests/\w+\.py", script.read_text())
+    assert tests and all((ROOT / t).exists() for t in tests)

@@ -96,3 +96,15 @@ def test_readme_shows_the_committed_record_of_every_pair_on_every_dataset():
     assert (
         f"<!-- train_steps:start -->\n{report}\n<!-- train_steps:end -->" in (ROOT / "README.md").read_text()
     )
+
+
+def test_a_gpu_measurement_goes_to_its_own_readme_section():
+    assert train_steps.readme_section({"memory_device": "GPU:0"}) == "train_steps_gpu"
+    assert train_steps.readme_section({"memory_device": "CPU:0"}) == "train_steps"
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("<!-- train_steps_gpu:start -->")[1].split("<!-- train_steps_gpu:end -->")[0]
+    path = ROOT / "results" / "train_steps_gpu.json"
+    if path.exists():
+        assert train_steps.format_report(json.loads(path.read_text())) in section
+    else:
+        assert "not yet measured" in section.lower()
