@@ -40,7 +40,7 @@ import tensorflow as tf  # noqa: E402
 
 from involution_tf import ops, runs  # noqa: E402
 from involution_tf.layers import Involution  # noqa: E402
-from involution_tf.records import device_name, publish  # noqa: E402
+from involution_tf.records import measurement, memory_device, publish, readme_section  # noqa: E402
 
 # (B, H, W, C, K, G) of the issue: MNIST-sized, CIFAR-sized, and a RedNet stage at K=7.
 DEFAULT_SHAPES = ((128, 28, 28, 32, 3, 2), (128, 32, 32, 64, 3, 4), (32, 56, 56, 64, 7, 4))
@@ -114,11 +114,6 @@ def time_once(step: Callable) -> float:
     step()
     tf.test.experimental.sync_devices()
     return time.perf_counter() - start
-
-
-def memory_device() -> str:
-    """The device whose allocator the peak memory is read from: the GPU if there is one."""
-    return "GPU:0" if tf.config.list_logical_devices("GPU") else "CPU:0"
 
 
 def _peak_bytes(step: Callable) -> int | None:
@@ -208,19 +203,7 @@ def run(shapes: Sequence[Sequence[int]], repeats: int) -> dict:
                 bound_forward_backward=step_bytes / bandwidth,
             )
         )
-    return dict(
-        device=device_name(),
-        memory_device=memory_device(),
-        tensorflow=tf.__version__,
-        keras=keras.__version__,
-        repeats=repeats,
-        rows=rows,
-    )
-
-
-def readme_section(record: dict) -> str:
-    """The README section a record belongs in: GPU and CPU measurements stand in tables of their own."""
-    return "benchmark_gpu" if record.get("memory_device", "CPU").startswith("GPU") else "benchmark"
+    return measurement(repeats, rows)
 
 
 def format_report(record: dict) -> str:
@@ -278,7 +261,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if repeats < 1:
         parser.error(f"--repeats must be at least 1, got {repeats}")
     record = run(QUICK_SHAPES if args.quick else DEFAULT_SHAPES, repeats)
-    publish(format_report(record), record, args.json, args.readme, readme_section(record))
+    publish(format_report(record), record, args.json, args.readme, readme_section(record, "benchmark"))
 
 
 if __name__ == "__main__":

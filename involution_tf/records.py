@@ -35,6 +35,9 @@ __all__ = [
     "replace_section",
     "publish",
     "device_name",
+    "memory_device",
+    "measurement",
+    "readme_section",
 ]
 
 
@@ -144,6 +147,34 @@ def device_name() -> str:
     if gpus:
         return tf.config.experimental.get_device_details(gpus[0]).get("device_name", "GPU")
     return f"CPU: {_cpu_model()} ({os.cpu_count()} cores)"
+
+
+def memory_device() -> str:
+    """The device whose allocator a measurement reads peak memory from: the GPU if there is one."""
+    import tensorflow as tf
+
+    return "GPU:0" if tf.config.list_logical_devices("GPU") else "CPU:0"
+
+
+def measurement(repeats: int, rows: list[dict]) -> dict:
+    """A benchmark's JSON-ready record: its rows, with the device and versions they were measured on."""
+    import keras
+    import tensorflow as tf
+
+    return dict(
+        device=device_name(),
+        memory_device=memory_device(),
+        tensorflow=tf.__version__,
+        keras=keras.__version__,
+        repeats=repeats,
+        rows=rows,
+    )
+
+
+def readme_section(record: dict, name: str) -> str:
+    """The README section of a measurement: ``name``, or ``name_gpu`` for one made on a GPU, so that the
+    two devices' tables stand apart."""
+    return f"{name}_gpu" if record.get("memory_device", "CPU").startswith("GPU") else name
 
 
 def _cpu_model() -> str:

@@ -34,14 +34,13 @@ import statistics
 from collections.abc import Sequence
 from unittest import mock
 
-import keras
 import numpy as np
 import tensorflow as tf
 
 from involution_tf import models, ops, runs, training
-from involution_tf.benchmark import memory_device, time_once
+from involution_tf.benchmark import time_once
 from involution_tf.comparison import COUNTERPARTS, DATASET_NAMES, step_ratios
-from involution_tf.records import device_name, publish
+from involution_tf.records import measurement, publish, readme_section
 
 __all__ = ["zero_cost_involution", "time_pair", "run", "format_report", "main"]
 
@@ -129,19 +128,7 @@ def run(datasets: Sequence[str], repeats: int, batch_size: int | None = None) ->
                     **time_pair(dataset, model, repeats, batch_size, counterpart),
                 )
             )
-    return dict(
-        device=device_name(),
-        memory_device=memory_device(),
-        tensorflow=tf.__version__,
-        keras=keras.__version__,
-        repeats=repeats,
-        rows=rows,
-    )
-
-
-def readme_section(record: dict) -> str:
-    """The README section a record belongs in: GPU and CPU measurements stand in tables of their own."""
-    return "train_steps_gpu" if record.get("memory_device", "CPU").startswith("GPU") else "train_steps"
+    return measurement(repeats, rows)
 
 
 def format_report(record: dict) -> str:
@@ -191,7 +178,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         record = run(["mnist"], repeats, QUICK_BATCH_SIZE)
     else:
         record = run(list(models.INPUT_SHAPES), repeats)
-    publish(format_report(record), record, args.json, args.readme, readme_section(record))
+    publish(format_report(record), record, args.json, args.readme, readme_section(record, "train_steps"))
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import tensorflow as tf
 
-from involution_tf import benchmark, ops
+from involution_tf import benchmark, ops, records
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -32,8 +32,8 @@ def test_quick_benchmark_reports_every_contender(tmp_path, capsys):
         assert row["copy_bandwidth_gb_s"] > 0 and 0 < row["bound_forward"] < row["bound_forward_backward"]
     printed = capsys.readouterr().out
     assert "layer vs Conv2D" in printed and printed.count("| fwd+bwd |") == len(benchmark.QUICK_SHAPES)
-    assert record["memory_device"] == benchmark.memory_device()  # the GPU's allocator where there is one
-    assert benchmark.readme_section(record) == (
+    assert record["memory_device"] == records.memory_device()  # the GPU's allocator where there is one
+    assert records.readme_section(record, "benchmark") == (
         "benchmark_gpu" if "GPU" in record["memory_device"] else "benchmark"
     )
 
@@ -69,8 +69,8 @@ def test_on_a_gpu_memory_and_the_readme_section_are_the_gpus(monkeypatch):
     monkeypatch.setattr(
         tf.config, "list_logical_devices", lambda kind=None: ["GPU:0"] if kind == "GPU" else []
     )
-    assert benchmark.memory_device() == "GPU:0"
-    assert benchmark.readme_section({"memory_device": benchmark.memory_device()}) == "benchmark_gpu"
+    assert records.memory_device() == "GPU:0"
+    assert records.readme_section({"memory_device": records.memory_device()}, "benchmark") == "benchmark_gpu"
 
 
 def test_timings_synchronise_the_device_and_read_nothing_back(monkeypatch):

@@ -99,8 +99,8 @@ def test_readme_shows_the_committed_record_of_every_pair_on_every_dataset():
 
 
 def test_a_gpu_measurement_goes_to_its_own_readme_section():
-    assert train_steps.readme_section({"memory_device": "GPU:0"}) == "train_steps_gpu"
-    assert train_steps.readme_section({"memory_device": "CPU:0"}) == "train_steps"
+    assert records.readme_section({"memory_device": "GPU:0"}, "train_steps") == "train_steps_gpu"
+    assert records.readme_section({"memory_device": "CPU:0"}, "train_steps") == "train_steps"
     readme = (ROOT / "README.md").read_text()
     section = readme.split("<!-- train_steps_gpu:start -->")[1].split("<!-- train_steps_gpu:end -->")[0]
     path = ROOT / "results" / "train_steps_gpu.json"
