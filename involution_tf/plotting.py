@@ -19,6 +19,7 @@ __all__ = [
     "plot_accuracy_vs_params",
     "plot_training_curves",
     "plot_epoch_times",
+    "draw_convolution_at_pixel",
     "draw_involution_at_pixel",
     "draw_weight_sharing",
     "draw_bottlenecks",
@@ -252,6 +253,74 @@ def _arrow(ax, start: tuple[float, float], end: tuple[float, float], text: str =
         ax.text((start[0] + end[0]) / 2, (start[1] + end[1]) / 2 + 0.15, text, ha="center", fontsize=7)
 
 
+def _feature_map(ax, x0: float, y0: float, window: int, planes: int = 3):
+    """A 7x7 feature map drawn as a few stacked channel planes, its centre pixel and K x K window marked."""
+    for depth in range(planes)[::-1]:
+        for i in range(7):
+            for j in range(7):
+                corner = (x0 + 0.25 * depth + 0.4 * j, y0 + 0.25 * depth + 0.4 * i)
+                ax.add_patch(matplotlib.patches.Rectangle(corner, 0.4, 0.4, fc="white", ec="0.75", lw=0.5))
+    start = 0.4 * (3 - window // 2)
+    side = 0.4 * window
+    ax.add_patch(
+        matplotlib.patches.Rectangle((x0 + start, y0 + start), side, side, fill=False, ec="C1", lw=2, ls="--")
+    )
+    ax.add_patch(matplotlib.patches.Rectangle((x0 + 1.2, y0 + 1.2), 0.4, 0.4, fc="C1", ec="C1"))
+
+
+def draw_convolution_at_pixel(c_in: int = 3, c_out: int = 4, kernel_size: int = 3):
+    """A convolution at one pixel: each of the C_out filters (K x K x C_in weights, the same at every pixel)
+    multiplies the K x K window of every input channel, and the products summed give one output channel."""
+    k = kernel_size
+    fig, ax = plt.subplots(figsize=(11, 3.8))
+    ax.set(xlim=(0, 13), ylim=(0, 5.2))
+    ax.axis("off")
+    _feature_map(ax, 0.3, 1.2, k)
+    ax.text(
+        1.7,
+        0.6,
+        f"input X: H x W x C_in (C_in = {c_in})\npixel (i, j) and its {k}x{k} window",
+        ha="center",
+        fontsize=8,
+    )
+    colours = plt.get_cmap("RdBu_r")(np.random.default_rng(1).uniform(0.15, 0.85, size=(c_out, k, k)))
+    cell = 0.75 / k
+    for f in range(c_out):
+        x0 = 5.0 + f * 1.0
+        for depth in range(min(c_in, 3))[::-1]:
+            for i in range(k):
+                for j in range(k):
+                    corner = (x0 + 0.12 * depth + j * cell, 2.2 + 0.12 * depth + (k - 1 - i) * cell)
+                    ax.add_patch(
+                        matplotlib.patches.Rectangle(
+                            corner, cell, cell, fc=colours[f, i, j], ec="0.5", lw=0.3
+                        )
+                    )
+        ax.text(x0 + 0.45, 1.85, f"filter {f}", ha="center", fontsize=7)
+    ax.text(
+        5.0 + c_out / 2,
+        3.6,
+        f"C_out = {c_out} filters of {k} x {k} x {c_in} weights,\nthe same at every pixel",
+        ha="center",
+        fontsize=8,
+    )
+    _arrow(ax, (2.8, 2.9), (4.9, 2.7), "window")
+    _box(
+        ax,
+        10.9,
+        2.6,
+        f"for each filter k:\nsum over the window and\nall {c_in} channels of filter x X",
+        width=3.2,
+        height=1.2,
+        colour="#dbe9f6",
+    )
+    _arrow(ax, (5.0 + c_out, 2.6), (9.25, 2.6))
+    _box(ax, 10.9, 4.4, f"Y_ij: C_out = {c_out} values", colour="#fde2c8")
+    _arrow(ax, (10.9, 3.25), (10.9, 4.02))
+    ax.set_title(f"Convolution at one pixel: C_in = {c_in}, C_out = {c_out}, K = {k}", fontsize=10)
+    return fig
+
+
 def draw_involution_at_pixel(
     channels: int = 16, kernel_size: int = 3, group_channels: int = 4, reduction_ratio: int = 4
 ):
@@ -262,33 +331,7 @@ def draw_involution_at_pixel(
     fig, ax = plt.subplots(figsize=(12, 4.2))
     ax.set(xlim=(0, 15), ylim=(0, 6))
     ax.axis("off")
-    # the input: a few channel planes, the pixel and its window
-    for depth in range(3)[::-1]:
-        offset = 0.25 * depth
-        for i in range(7):
-            for j in range(7):
-                ax.add_patch(
-                    matplotlib.patches.Rectangle(
-                        (0.3 + offset + 0.4 * j, 1.3 + offset + 0.4 * i),
-                        0.4,
-                        0.4,
-                        fc="white",
-                        ec="0.75",
-                        lw=0.5,
-                    )
-                )
-    ax.add_patch(
-        matplotlib.patches.Rectangle(
-            (0.3 + 0.4 * (3 - k // 2), 1.3 + 0.4 * (3 - k // 2)),
-            0.4 * k,
-            0.4 * k,
-            fill=False,
-            ec="C1",
-            lw=2,
-            ls="--",
-        )
-    )
-    ax.add_patch(matplotlib.patches.Rectangle((0.3 + 1.2, 1.3 + 1.2), 0.4, 0.4, fc="C1", ec="C1"))
+    _feature_map(ax, 0.3, 1.3, k)
     ax.text(
         1.7,
         0.8,

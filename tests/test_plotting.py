@@ -63,3 +63,9 @@ def test_record_figures_show_every_run_and_one_legend_entry_per_network():
     assert sum(len(c.get_offsets()) for ax in fig.axes for c in ax.collections) == len(runs)
     curves = plotting.plot_training_curves(runs)
     assert curves.axes[0].get_ylabel() == "test accuracy (%)"  # the earlier records' per-epoch accuracy
+
+
+def test_convolution_at_one_pixel_names_its_filters_and_sizes():
+    shown = texts(plotting.draw_convolution_at_pixel(c_in=5, c_out=3, kernel_size=7))
+    assert "C_out = 3 filters of 7 x 7 x 5 weights" in shown and "Y_ij: C_out = 3 values" in shown
+    assert shown.count("filter ") >= 3
