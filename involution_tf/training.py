@@ -9,7 +9,7 @@ the end, and returns - and, given a ``results`` path, saves - one JSON-ready rec
 
 Two recipes, chosen by the model:
 
-* ``seed`` for ``conv_baseline`` and ``involution_swap``: what the student study ran (the keras.io
+* ``study`` for ``conv_baseline`` and ``involution_swap``: what the student study ran (the keras.io
   examples it followed) - Adam at 1e-3, no augmentation, batches of 128 (MNIST) or 256, 12 epochs.
 * ``rednet`` for the RedNet and its three controls alike: AdamW with a one-epoch warm-up to a peak
   learning rate of 8e-3 then a cosine schedule, label smoothing 0.1, random crops of the 2-pixel padded
@@ -70,7 +70,7 @@ def recipe_for(model: str, dataset: str) -> Recipe:
         raise ValueError(f"`model` must be one of {list(models.MODELS)}, got {model!r}.")
     models.input_shape(dataset)  # validates the name
     if model in ("conv_baseline", "involution_swap"):
-        return Recipe("seed", 12, 128 if dataset == "mnist" else 256, 1e-3)
+        return Recipe("study", 12, 128 if dataset == "mnist" else 256, 1e-3)
     epochs = {"mnist": 15, "fashion_mnist": 12, "cifar10": 11}[dataset]
     return Recipe(
         "rednet",
