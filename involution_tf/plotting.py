@@ -253,6 +253,23 @@ def _arrow(ax, start: tuple[float, float], end: tuple[float, float], text: str =
         ax.text((start[0] + end[0]) / 2, (start[1] + end[1]) / 2 + 0.15, text, ha="center", fontsize=7)
 
 
+def _pixel_canvas(figsize: tuple[float, float], width: float, height: float, channels: str, window: int):
+    """A blank diagram with, on its left, the input feature map (a few stacked 7x7 channel planes, the
+    centre pixel and its K x K window marked) and its caption."""
+    fig, ax = plt.subplots(figsize=figsize)
+    ax.set(xlim=(0, width), ylim=(0, height))
+    ax.axis("off")
+    _feature_map(ax, 0.3, 1.25, window)
+    ax.text(
+        1.7,
+        0.7,
+        f"input X: H x W x {channels}\npixel (i, j) and its {window}x{window} window",
+        ha="center",
+        fontsize=8,
+    )
+    return fig, ax
+
+
 def _feature_map(ax, x0: float, y0: float, window: int, planes: int = 3):
     """A 7x7 feature map drawn as a few stacked channel planes, its centre pixel and K x K window marked."""
     for depth in range(planes)[::-1]:
@@ -272,17 +289,7 @@ def draw_convolution_at_pixel(c_in: int = 3, c_out: int = 4, kernel_size: int = 
     """A convolution at one pixel: each of the C_out filters (K x K x C_in weights, the same at every pixel)
     multiplies the K x K window of every input channel, and the products summed give one output channel."""
     k = kernel_size
-    fig, ax = plt.subplots(figsize=(11, 3.8))
-    ax.set(xlim=(0, 13), ylim=(0, 5.2))
-    ax.axis("off")
-    _feature_map(ax, 0.3, 1.2, k)
-    ax.text(
-        1.7,
-        0.6,
-        f"input X: H x W x C_in (C_in = {c_in})\npixel (i, j) and its {k}x{k} window",
-        ha="center",
-        fontsize=8,
-    )
+    fig, ax = _pixel_canvas((11, 3.8), 13, 5.2, f"C_in (C_in = {c_in})", k)
     colours = plt.get_cmap("RdBu_r")(np.random.default_rng(1).uniform(0.15, 0.85, size=(c_out, k, k)))
     cell = 0.75 / k
     for f in range(c_out):
@@ -328,17 +335,7 @@ def draw_involution_at_pixel(
     span) to K*K*G numbers read as G kernels of K x K; each channel's output is its group's kernel times the
     K x K window of that channel, summed. The shapes along the way carry the given sizes."""
     groups, reduced, k = channels // group_channels, max(1, channels // reduction_ratio), kernel_size
-    fig, ax = plt.subplots(figsize=(12, 4.2))
-    ax.set(xlim=(0, 15), ylim=(0, 6))
-    ax.axis("off")
-    _feature_map(ax, 0.3, 1.3, k)
-    ax.text(
-        1.7,
-        0.8,
-        f"input X: H x W x C (C = {channels})\npixel (i, j) and its {k}x{k} window",
-        ha="center",
-        fontsize=8,
-    )
+    fig, ax = _pixel_canvas((12, 4.2), 15, 6, f"C (C = {channels})", k)
     # phi
     steps = [
         (f"X_ij: {channels} values", "#fde2c8"),
