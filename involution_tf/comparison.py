@@ -19,6 +19,8 @@ import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import tensorflow as tf
+
 from involution_tf.models import INPUT_SHAPES, MODELS
 from involution_tf.records import (
     DEFAULT_RESULTS,
@@ -35,6 +37,9 @@ __all__ = [
     "results_table",
     "Spread",
     "spread",
+    "t_quantile",
+    "welch_t",
+    "standard_error",
     "compare",
     "runs_table",
     "controls_table",
@@ -159,15 +164,52 @@ def spread(values: Sequence[float]) -> Spread:
     return Spread(statistics.fmean(values), statistics.stdev(values) if len(values) > 1 else 0.0, len(values))
 
 
+def t_quantile(probability: float, df: float) -> float:
+    """Student's t quantile: the value a t-distributed variable with ``df`` degrees of freedom stays
+    below with ``probability`` (between 0.5 and 1). Bisection on its distribution function,
+    1 - I_x(df/2, 1/2) / 2 with x = df / (df + t²), I the regularized incomplete beta function
+    (TensorFlow's); the normal quantile for infinite ``df``."""
+    if not 0.5 < probability < 1:
+        raise ValueError(f"`probability` must lie between 0.5 and 1, got {probability!r}.")
+    if not df > 0:
+        raise ValueError(f"`df` must be positive, got {df!r}.")
+    if math.isinf(df):
+        return statistics.NormalDist().inv_cdf(probability)
+    tail = tf.constant(2 * (1 - probability), tf.float64)
+    low, high = 0.0, 1e6
+    for _ in range(100):
+        t = (low + high) / 2
+        x = tf.constant(df / (df + t * t), tf.float64)
+        if tf.math.betainc(tf.constant(df / 2, tf.float64), tf.constant(0.5, tf.float64), x) > tail:
+            low = t
+        else:
+            high = t
+    return (low + high) / 2
+
+
+def welch_t(ours: Sequence[float], theirs: Sequence[float], probability: float = 0.975) -> float:
+    """The t quantile of Welch's interval for a difference of means (two runs a side at least): Student's
+    t with the Welch-Satterthwaite degrees of freedom, (v1 + v2)² / (v1²/(n1-1) + v2²/(n2-1)), v = s²/n."""
+    v1, v2 = (spread(x).sd ** 2 / len(x) for x in (ours, theirs))
+    if v1 + v2 == 0:
+        return t_quantile(probability, math.inf)
+    return t_quantile(probability, (v1 + v2) ** 2 / (v1**2 / (len(ours) - 1) + v2**2 / (len(theirs) - 1)))
+
+
+def standard_error(ours: Sequence[float], theirs: Sequence[float]) -> float:
+    """The standard error of the difference of two means, sqrt(s1²/n1 + s2²/n2)."""
+    return math.sqrt(sum(spread(x).sd ** 2 / len(x) for x in (ours, theirs)))
+
+
 def compare(ours: Sequence[float], theirs: Sequence[float]) -> str:
-    """Our mean accuracy minus theirs, in points, and whether it exceeds the runs' spread: twice the
-    standard error of the difference of means, sqrt(sd1²/n1 + sd2²/n2) (about a 95% interval); with fewer
-    than two runs on a side there is no spread to compare with."""
+    """Our mean accuracy minus theirs, in points, and whether it exceeds the runs' spread: Welch's 95%
+    interval, the difference ± t x its standard error (:func:`welch_t`; t is 4.3 to 2.8 with three runs a
+    side, 1.96 with very many). With fewer than two runs on a side there is no spread to compare with."""
     a, b = spread(ours), spread(theirs)
     points = 100 * (a.mean - b.mean)
     if min(a.n, b.n) < 2:
         return f"{points:+.2f} points: too few runs to tell ({a.n} and {b.n})"
-    noise = 200 * math.sqrt(a.sd**2 / a.n + b.sd**2 / b.n)
+    noise = 100 * welch_t(ours, theirs) * standard_error(ours, theirs)
     if abs(points) <= noise:
         return f"within noise ({points:+.2f} ± {noise:.2f} points)"
     return f"{'ahead' if points > 0 else 'behind'} by {abs(points):.2f} points (± {noise:.2f})"

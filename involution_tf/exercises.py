@@ -104,12 +104,13 @@ EXERCISES: dict[str, Exercise] = {
         expected=lambda: 7 * 7 * (64 // 16),
     ),
     "comparison.noise": Exercise(
-        "the standard error of a difference of means is sqrt(s1²/n1 + s2²/n2); twice it, in points.",
-        expected=lambda: 200 * math.sqrt(np.var(_A, ddof=1) / 3 + np.var(_B, ddof=1) / 3),
+        "the standard error of a difference of means is sqrt(s1²/n1 + s2²/n2), s the sample standard "
+        "deviation (divide by n - 1); in points.",
+        expected=lambda: 100 * math.sqrt(np.var(_A, ddof=1) / 3 + np.var(_B, ddof=1) / 3),
         tolerance=0.01,
     ),
     "comparison.verdict": Exercise(
-        "compare the difference of the means, in points, with the noise you computed.",
+        "compare the difference of the means, in points, with t times the standard error you computed.",
         expected=lambda: _verdict_word(comparison.compare(_A, _B)),
     ),
     "comparison.parameter_ratio": Exercise(

@@ -30,9 +30,9 @@ def involution_at(x, kernel, k, i, j):
     return out
 
 
-def _noise(a, b):
-    """Twice the standard error of the difference of the means, in points."""
-    return 200 * np.sqrt(np.var(a, ddof=1) / len(a) + np.var(b, ddof=1) / len(b))
+def _standard_error(a, b):
+    """The standard error of the difference of the means, in points."""
+    return 100 * np.sqrt(np.var(a, ddof=1) / len(a) + np.var(b, ddof=1) / len(b))
 
 
 _A, _B = [0.990, 0.992, 0.991], [0.985, 0.987, 0.983]
@@ -50,8 +50,8 @@ SOLUTIONS = {
     "layer.output_shape": (None, -(-31 // 2), -(-31 // 2), 32),
     "layer.patch_mebibytes": 32 * 56 * 56 * 64 * 7 * 7 * 4 / 2**20,
     "layer.kernel_values_per_pixel": 7 * 7 * (64 // 16),
-    "comparison.noise": _noise(_A, _B),
-    # the means differ by 100 * (0.991 - 0.985) = 0.6 points, more than the noise (about 0.26 points)
+    "comparison.noise": _standard_error(_A, _B),
+    # the means differ by 100 * (0.991 - 0.985) = 0.6 points; t x standard error = 3.22 x 0.129 = 0.42 points
     "comparison.verdict": "ahead",
     "comparison.parameter_ratio": models.build_model("rednet", "mnist").count_params()
     / models.build_model("rednet_conv_control", "mnist").count_params(),

@@ -1,6 +1,7 @@
 """The comparison tables come from the records, and the README shows the committed records' table."""
 
 import json
+import math
 from dataclasses import asdict
 from pathlib import Path
 
@@ -121,12 +122,27 @@ def test_replace_section_needs_its_markers(tmp_path):
 def test_spread_and_compare_say_whether_a_difference_exceeds_the_runs_spread():
     assert comparison.spread([0.5]) == comparison.Spread(0.5, 0.0, 1)
     assert comparison.spread([0.98, 0.99, 1.0]).percent() == "99.00 ± 1.00% (3)"
-    assert comparison.compare([0.99, 0.991, 0.989], [0.98, 0.981, 0.979]) == "ahead by 1.00 points (± 0.16)"
+    # equal spreads, three runs a side: Welch's 4 degrees of freedom, t = 2.776, standard error 0.0816 points
+    assert comparison.compare([0.99, 0.991, 0.989], [0.98, 0.981, 0.979]) == "ahead by 1.00 points (± 0.23)"
     assert comparison.compare([0.98, 0.981, 0.979], [0.99, 0.991, 0.989]).startswith("behind by 1.00")
     assert comparison.compare([0.99, 0.991, 0.989], [0.9905, 0.989, 0.9895]).startswith("within noise (+0.03")
     assert "too few runs to tell (1 and 3)" in comparison.compare([0.9], [0.8, 0.81, 0.82])
     with pytest.raises(ValueError, match="`values` must hold at least one"):
         comparison.spread([])
+
+
+def test_t_quantile_matches_students_table_and_welch_takes_the_degrees_of_freedom_of_the_runs():
+    for df, t in [(1, 12.706), (2, 4.303), (3, 3.182), (4, 2.776), (30, 2.042), (math.inf, 1.960)]:
+        assert comparison.t_quantile(0.975, df) == pytest.approx(t, abs=5e-4)
+    assert comparison.t_quantile(0.95, 10) == pytest.approx(1.812, abs=5e-4)
+    # one side without spread: the other side's n - 1 degrees of freedom
+    assert comparison.welch_t([0.9, 0.9, 0.9], [0.8, 0.81, 0.82]) == pytest.approx(4.303, abs=5e-4)
+    assert comparison.welch_t([0.9, 0.9], [0.8, 0.8]) == pytest.approx(1.960, abs=5e-4)
+    assert comparison.standard_error([0.9, 0.92], [0.8, 0.8]) == pytest.approx(0.01)
+    with pytest.raises(ValueError, match="`probability` must lie between 0.5 and 1, got 0.3"):
+        comparison.t_quantile(0.3, 4)
+    with pytest.raises(ValueError, match="`df` must be positive, got 0"):
+        comparison.t_quantile(0.975, 0)
 
 
 def protocol_record(model, seed, accuracy, dataset="mnist"):
