@@ -22,7 +22,6 @@ import signal
 import subprocess
 import sys
 from collections.abc import Sequence
-from dataclasses import replace
 
 from involution_tf import data, models, training
 from involution_tf.records import DEFAULT_RUNS, load_records, same_training
@@ -63,7 +62,6 @@ def run(
     recorded. ``quick``: one epoch on the committed samples (never into the committed records)."""
     recorded = 0
     for dataset, model, seed in missing(results, jobs() if wanted is None else wanted):
-        recipe = training.recipe_for(model, dataset)
         arrays = data.load_sample(dataset) if quick else None
         print(f"--- {dataset} {model} seed {seed}", flush=True)
         try:
@@ -71,7 +69,7 @@ def run(
                 model,
                 dataset,
                 arrays,
-                replace(recipe, epochs=1) if quick else None,
+                training.quick_recipe(model, dataset) if quick else None,
                 results,
                 seed=seed,
                 verbose=2,

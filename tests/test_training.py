@@ -44,7 +44,7 @@ def test_command_line_saves_a_full_run_into_the_runs_and_never_twice(tmp_path, m
     """A full run (here shrunk: a tiny dataset and a one-epoch recipe stand in for the real ones)."""
     monkeypatch.setattr(training, "DEFAULT_RUNS", tmp_path / "runs.json")
     monkeypatch.setattr(data, "load_dataset", lambda name: tiny(name))
-    one_epoch = replace(training.recipe_for("involution_swap", "mnist"), epochs=1)
+    one_epoch = training.quick_recipe("involution_swap", "mnist")
     monkeypatch.setattr(training, "recipe_for", lambda model, dataset: one_epoch)
     training.main(["mnist", "involution_swap", "--seed", "1"])
     (record,) = records.load_records(tmp_path / "runs.json")
