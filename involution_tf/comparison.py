@@ -7,8 +7,8 @@ tables put beside ours, are quoted from its presentation in :data:`STUDY`.
 
     python -m involution_tf.comparison [--results FILE] [--runs FILE] [--readme README.md]
 
-prints the tables and, with ``--readme``, writes them between the README's ``results``, ``runs`` and
-``controls`` markers: run it again after new records.
+prints the tables and, with ``--readme``, writes them between the README's ``results``, ``runs``,
+``controls`` and ``findings`` markers: run it again after new records.
 """
 
 from __future__ import annotations
@@ -40,7 +40,10 @@ __all__ = [
     "t_quantile",
     "welch_t",
     "standard_error",
+    "Difference",
+    "difference",
     "compare",
+    "findings",
     "runs_table",
     "controls_table",
     "main",
@@ -201,18 +204,37 @@ def standard_error(ours: Sequence[float], theirs: Sequence[float]) -> float:
     return math.sqrt(sum(spread(x).sd ** 2 / len(x) for x in (ours, theirs)))
 
 
-def compare(ours: Sequence[float], theirs: Sequence[float]) -> str:
-    """Our mean accuracy minus theirs, in points, and whether it exceeds the runs' spread: Welch's 95%
-    interval, the difference ± t x its standard error (:func:`welch_t`; t is 4.3 to 2.8 with three runs a
-    side, 1.96 with very many). With fewer than two runs on a side there is no spread to compare with."""
+@dataclass(frozen=True)
+class Difference:
+    """Our mean accuracy minus theirs, in points, the half-width of its 95% interval (None with fewer than
+    two runs on a side) and the verdict: "ahead", "behind", "within noise" or "too few runs"."""
+
+    points: float
+    noise: float | None
+    verdict: str
+
+
+def difference(ours: Sequence[float], theirs: Sequence[float]) -> Difference:
+    """Our mean accuracy minus theirs and whether it exceeds the runs' spread: Welch's 95% interval, the
+    difference ± t x its standard error (:func:`welch_t`; t is 4.3 to 2.8 with three runs a side, 1.96 with
+    very many)."""
     a, b = spread(ours), spread(theirs)
     points = 100 * (a.mean - b.mean)
     if min(a.n, b.n) < 2:
-        return f"{points:+.2f} points: too few runs to tell ({a.n} and {b.n})"
+        return Difference(points, None, "too few runs")
     noise = 100 * welch_t(ours, theirs) * standard_error(ours, theirs)
-    if abs(points) <= noise:
-        return f"within noise ({points:+.2f} ± {noise:.2f} points)"
-    return f"{'ahead' if points > 0 else 'behind'} by {abs(points):.2f} points (± {noise:.2f})"
+    verdict = "within noise" if abs(points) <= noise else "ahead" if points > 0 else "behind"
+    return Difference(points, noise, verdict)
+
+
+def compare(ours: Sequence[float], theirs: Sequence[float]) -> str:
+    """:func:`difference` in words, as the controls table gives it."""
+    d = difference(ours, theirs)
+    if d.noise is None:
+        return f"{d.points:+.2f} points: too few runs to tell ({len(ours)} and {len(theirs)})"
+    if d.verdict == "within noise":
+        return f"within noise ({d.points:+.2f} ± {d.noise:.2f} points)"
+    return f"{d.verdict} by {abs(d.points):.2f} points (± {d.noise:.2f})"
 
 
 def _accuracies(records: Iterable[dict], dataset: str, model: str, key: str = "test_accuracy") -> list[float]:
@@ -267,19 +289,40 @@ def controls_table(records: Iterable[dict]) -> str:
     return "\n".join(lines)
 
 
+def findings(records: Iterable[dict]) -> str:
+    """The controls table read out, one sentence per control: on which datasets the RedNet is ahead of it,
+    behind it, or cannot be told apart from it with these runs."""
+    records = list(records)
+    sentences = []
+    for control, meaning in CONTROLS.items():
+        verdicts = []
+        for dataset in INPUT_SHAPES:
+            rednet, theirs = (_accuracies(records, dataset, model) for model in ("rednet", control))
+            if rednet and theirs:
+                d = difference(rednet, theirs)
+                how = {"within noise": "within noise", "too few runs": "not comparable yet (too few runs)"}
+                verdict = how.get(d.verdict, f"{d.verdict} by {abs(d.points):.2f} points")
+                verdicts.append(f"{verdict} on {DATASET_NAMES[dataset]}")
+        if verdicts:
+            title = meaning[0].upper() + meaning[1:]
+            sentences.append(f"- **{title}** (`{control}`): the RedNet is {'; '.join(verdicts)}.")
+    return "\n".join(sentences) if sentences else "No runs of the RedNet and its controls yet."
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description="Print (and put in the README) the comparison tables.")
     parser.add_argument("--results", default=str(DEFAULT_RESULTS), help="JSON results file to read")
     parser.add_argument(
         "--runs", default=str(DEFAULT_RUNS), help="JSON records of the validation protocol's runs"
     )
-    parser.add_argument("--readme", help="replace the results, runs and controls sections of this README")
+    parser.add_argument("--readme", help="replace the tables' sections of this README (results, runs, ...)")
     args = parser.parse_args(argv)
     protocol = load_records(args.runs)
     tables = dict(
         results=results_table(load_records(args.results)),
         runs=runs_table(protocol),
         controls=controls_table(protocol),
+        findings=findings(protocol),
     )
     print("\n\n".join(tables.values()))
     if args.readme:

@@ -52,11 +52,6 @@ def _involution_at_is_right(function: Callable) -> bool:
 _A, _B = [0.990, 0.992, 0.991], [0.985, 0.987, 0.983]  # the runs of exercise comparison.noise
 
 
-def _verdict_word(text: str) -> str:
-    """ "ahead", "behind" or "within noise", from :func:`involution_tf.comparison.compare`'s sentence."""
-    return "within noise" if text.startswith("within noise") else text.split(" ")[0]
-
-
 EXERCISES: dict[str, Exercise] = {
     "conv.same_shape": Exercise(
         "'same' padding keeps ceil(size / stride) pixels; the channels are the filters.",
@@ -111,7 +106,7 @@ EXERCISES: dict[str, Exercise] = {
     ),
     "comparison.verdict": Exercise(
         "compare the difference of the means, in points, with t times the standard error you computed.",
-        expected=lambda: _verdict_word(comparison.compare(_A, _B)),
+        expected=lambda: comparison.difference(_A, _B).verdict,
     ),
     "comparison.parameter_ratio": Exercise(
         "count_params() of both networks, the RedNet's divided by its control's.",

@@ -97,7 +97,7 @@ def test_committed_protocol_runs_are_full_runs_of_the_current_code():
 
 def test_command_writes_every_table_into_the_readme(tmp_path, capsys):
     readme = tmp_path / "README.md"
-    sections = ("results", "runs", "controls")
+    sections = ("results", "runs", "controls", "findings")
     readme.write_text("\n".join(f"<!-- {name}:{end} -->" for name in sections for end in ("start", "end")))
     results = tmp_path / "comparison.json"
     results.write_text(json.dumps(RUNS))
@@ -109,6 +109,7 @@ def test_command_writes_every_table_into_the_readme(tmp_path, capsys):
     written = readme.read_text()
     assert comparison.results_table(RUNS) in written
     assert comparison.runs_table(protocol) in written and comparison.controls_table(protocol) in written
+    assert comparison.findings(protocol) in written
     assert comparison.controls_table(protocol) in capsys.readouterr().out
 
 
@@ -178,8 +179,28 @@ def test_controls_table_compares_the_rednet_with_each_control_it_has():
     assert "rednet_conv_control" not in table  # no records of it: no row
 
 
+def test_findings_read_the_controls_table_out_per_control():
+    runs = [protocol_record("rednet", s, 0.99 + s / 1000) for s in range(3)]
+    runs += [protocol_record("rednet_depthwise_control", s, 0.98 + s / 1000) for s in range(3)]
+    runs += [protocol_record("rednet_depthwise_control", s, 0.99 + s / 1000, "cifar10") for s in range(3)]
+    runs += [protocol_record("rednet", s, 0.991 - s / 1000, "cifar10") for s in range(3)]
+    runs += [protocol_record("conv_matched_params", 0, 0.5)]
+    assert comparison.findings(runs).splitlines() == [
+        "- **The generated, per-pixel kernel against a static KxK one per channel** "
+        "(`rednet_depthwise_control`): the RedNet is ahead by 1.00 points on MNIST; "
+        "within noise on CIFAR-10.",
+        "- **Involution against convolution at equal parameters** (`conv_matched_params`): the RedNet is "
+        "not comparable yet (too few runs) on MNIST.",
+    ]
+    assert comparison.difference([0.98, 0.981, 0.979], [0.99, 0.991, 0.989]) == comparison.Difference(
+        pytest.approx(-1.0), pytest.approx(0.2267, abs=1e-4), "behind"
+    )
+    assert comparison.findings([]) == "No runs of the RedNet and its controls yet."
+
+
 def test_readme_shows_the_protocol_tables_of_the_committed_runs():
     runs = records.load_records(records.DEFAULT_RUNS)
     readme = (ROOT / "README.md").read_text()
     assert f"<!-- runs:start -->\n{comparison.runs_table(runs)}\n<!-- runs:end -->" in readme
     assert f"<!-- controls:start -->\n{comparison.controls_table(runs)}\n<!-- controls:end -->" in readme
+    assert f"<!-- findings:start -->\n{comparison.findings(runs)}\n<!-- findings:end -->" in readme
