@@ -98,8 +98,9 @@ def time_pair(
     """Median seconds per training step of ``model`` and of ``counterpart`` (default: its convolution
     counterpart), without and with XLA, and of ``model`` with a zero-cost involution op, without and with
     XLA, all six interleaved: keys ``seconds``, ``counterpart_seconds``, ``xla_seconds``,
-    ``xla_counterpart_seconds``, ``zero_op_seconds``, ``xla_zero_op_seconds``. ``batch_size`` defaults to
-    the recipe's."""
+    ``xla_counterpart_seconds``, ``zero_op_seconds``, ``xla_zero_op_seconds``; and ``ratio_quartiles``,
+    the first and third quartiles of each round's ratio ``seconds / counterpart_seconds`` (the spread of
+    the ratio as fit runs them). ``batch_size`` defaults to the recipe's."""
     names = (model, counterpart or COUNTERPARTS[model]) * 2 + (model,) * 2
     steps = [
         _step(name, dataset, batch_size, xla=key.startswith("xla"), zero_op="zero_op" in key)
@@ -111,7 +112,9 @@ def time_pair(
     for _ in range(repeats):
         for times, step in zip(samples, steps):
             times.append(time_once(step))
-    return {key: statistics.median(times) for key, times in zip(_KEYS, samples)}
+    medians = {key: statistics.median(times) for key, times in zip(_KEYS, samples)}
+    ratios = np.divide(samples[0], samples[1])  # each round's seconds over counterpart_seconds
+    return medians | {"ratio_quartiles": [float(q) for q in np.percentile(ratios, [25, 75])]}
 
 
 def run(datasets: Sequence[str], repeats: int, batch_size: int | None = None) -> dict:
@@ -137,7 +140,8 @@ def format_report(record: dict) -> str:
     floors - the involution network with a zero-cost op, as fit runs it and at its faster setting."""
     lines = [
         f"Device: {record['device']}; TensorFlow {record['tensorflow']}, Keras {record['keras']}; "
-        f"median of {record['repeats']} interleaved training steps.",
+        f"median of {record['repeats']} interleaved training steps; in brackets the quartiles of the ratio "
+        "over those rounds.",
         "",
         "| dataset | involution network | ms / step | with XLA | with a zero-cost op | and XLA "
         "| counterpart | ms / step | with XLA | batch | ratio | ratio with XLA "
@@ -146,12 +150,13 @@ def format_report(record: dict) -> str:
     ]
     for row in record["rows"]:
         ms = {key: f"{row[key] * 1e3:.1f}" for key in _KEYS}
-        ratios = " | ".join(f"{ratio:.2f}x" for ratio in step_ratios(row))
+        ratios = [f"{ratio:.2f}x" for ratio in step_ratios(row)]
+        ratios[0] += " ({:.2f}-{:.2f})".format(*row["ratio_quartiles"])
         lines.append(
             f"| {DATASET_NAMES[row['dataset']]} | {row['model']} | {ms['seconds']} | {ms['xla_seconds']} | "
             f"{ms['zero_op_seconds']} | {ms['xla_zero_op_seconds']} | {row['counterpart']} | "
             f"{ms['counterpart_seconds']} | {ms['xla_counterpart_seconds']} | {row['batch_size']} | "
-            f"{ratios} |"
+            f"{' | '.join(ratios)} |"
         )
     return "\n".join(lines)
 

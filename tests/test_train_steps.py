@@ -33,7 +33,10 @@ def test_quick_run_times_every_pair_and_reports_the_ratio(tmp_path, capsys):
         step_ratios(rednet)[4],
     )
     assert "| MNIST | rednet |" in printed
-    assert "| {:.2f}x | {:.2f}x | {:.2f}x | {:.2f}x | {:.2f}x |".format(*ratios) in printed
+    low, high = rednet["ratio_quartiles"]
+    assert 0 < low <= high
+    cells = [f"{ratios[0]:.2f}x ({low:.2f}-{high:.2f})", *(f"{ratio:.2f}x" for ratio in ratios[1:])]
+    assert f"| {' | '.join(cells)} |" in printed
 
 
 def test_each_network_is_timed_as_fit_runs_it_and_with_xla(monkeypatch):
@@ -54,7 +57,19 @@ def test_each_network_is_timed_as_fit_runs_it_and_with_xla(monkeypatch):
         ("involution_swap", False),  # with the zero-cost op
         ("involution_swap", True),
     ]
-    assert list(times) == list(train_steps._KEYS)
+    assert list(times) == [*train_steps._KEYS, "ratio_quartiles"]
+
+
+def test_the_ratio_s_spread_is_taken_round_by_round(monkeypatch):
+    """Rounds where the involution network takes 1, 2, 3, 4 s and its counterpart 1 s: ratios 1 to 4."""
+    warm_up = [1.0] * 12  # six steps, each run twice before the timings
+    rounds = [t for seconds in (1.0, 2.0, 3.0, 4.0) for t in (seconds, 1.0, 1.0, 1.0, 1.0, 1.0)]
+    times = iter(warm_up + rounds)
+    monkeypatch.setattr(train_steps, "_step", lambda *args, **kwargs: None)
+    monkeypatch.setattr(train_steps, "time_once", lambda step: next(times))
+    measured = train_steps.time_pair("mnist", "rednet", repeats=4)
+    assert measured["seconds"] == 2.5 and measured["counterpart_seconds"] == 1.0
+    assert measured["ratio_quartiles"] == [1.75, 3.25]
 
 
 @pytest.mark.parametrize("strides, size", [(1, 6), (2, 7)])
