@@ -204,3 +204,36 @@ def test_readme_shows_the_protocol_tables_of_the_committed_runs():
     assert f"<!-- runs:start -->\n{comparison.runs_table(runs)}\n<!-- runs:end -->" in readme
     assert f"<!-- controls:start -->\n{comparison.controls_table(runs)}\n<!-- controls:end -->" in readme
     assert f"<!-- findings:start -->\n{comparison.findings(runs)}\n<!-- findings:end -->" in readme
+
+
+def test_notebook_04_conclusions_still_say_what_the_committed_records_say():
+    """The "What we learn" of notebook 04 is prose: when the records change, this says it must be reread."""
+    runs = records.load_records(records.DEFAULT_RUNS)
+    verdicts = {
+        (dataset, control): comparison.difference(
+            comparison._accuracies(runs, dataset, "rednet"), comparison._accuracies(runs, dataset, control)
+        ).verdict
+        for dataset in models.INPUT_SHAPES
+        for control in comparison.CONTROLS
+    }
+    findings = {key: verdict for key, verdict in verdicts.items() if verdict != "within noise"}
+    assert findings == {("mnist", "conv_matched_params"): "ahead"}
+    margins = {
+        key: comparison.difference(
+            comparison._accuracies(runs, key[0], "rednet"), comparison._accuracies(runs, *key)
+        ).points
+        for key in verdicts
+    }
+    assert max(margins, key=lambda key: abs(margins[key])) == ("cifar10", "rednet_conv_control")
+    steps = json.loads(records.DEFAULT_TRAIN_STEPS.read_text())["rows"]
+    rednet_rows = [row for row in steps if row["model"] == "rednet"]
+    as_fit_runs_them, faster_vs_faster = zip(
+        *((r[0], r[2]) for r in map(comparison.step_ratios, rednet_rows))
+    )
+    assert min(as_fit_runs_them + faster_vs_faster) > 1  # slower than every control
+    conv_floors = [
+        comparison.step_ratios(row)[3:] for row in rednet_rows if row["counterpart"] == "rednet_conv_control"
+    ]
+    assert len(conv_floors) == 3 and min(min(floors) for floors in conv_floors) > 1
+    notebook = (ROOT / "notebooks" / "04_dataset_comparison.ipynb").read_text()
+    assert "one difference leaves its 95% interval: on MNIST the RedNet beats the convolution" in notebook
