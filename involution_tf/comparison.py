@@ -193,6 +193,10 @@ def t_quantile(probability: float, df: float) -> float:
 def welch_t(ours: Sequence[float], theirs: Sequence[float], probability: float = 0.975) -> float:
     """The t quantile of Welch's interval for a difference of means (two runs a side at least): Student's
     t with the Welch-Satterthwaite degrees of freedom, (v1 + v2)² / (v1²/(n1-1) + v2²/(n2-1)), v = s²/n."""
+    if min(len(ours), len(theirs)) < 2:
+        raise ValueError(
+            f"`ours` and `theirs` must hold two runs each at least, got {len(ours)} and {len(theirs)}."
+        )
     v1, v2 = (spread(x).sd ** 2 / len(x) for x in (ours, theirs))
     if v1 + v2 == 0:
         return t_quantile(probability, math.inf)

@@ -144,6 +144,8 @@ def test_t_quantile_matches_students_table_and_welch_takes_the_degrees_of_freedo
         comparison.t_quantile(0.3, 4)
     with pytest.raises(ValueError, match="`df` must be positive, got 0"):
         comparison.t_quantile(0.975, 0)
+    with pytest.raises(ValueError, match="`ours` and `theirs` must hold two runs each at least, got 1 and 3"):
+        comparison.welch_t([0.9], [0.8, 0.81, 0.82])
 
 
 def protocol_record(model, seed, accuracy, dataset="mnist"):
