@@ -197,7 +197,7 @@ def welch_t(ours: Sequence[float], theirs: Sequence[float], probability: float =
         raise ValueError(
             f"`ours` and `theirs` must hold two runs each at least, got {len(ours)} and {len(theirs)}."
         )
-    v1, v2 = (spread(x).sd ** 2 / len(x) for x in (ours, theirs))
+    v1, v2 = _variances_of_means(ours, theirs)
     if v1 + v2 == 0:
         return t_quantile(probability, math.inf)
     return t_quantile(probability, (v1 + v2) ** 2 / (v1**2 / (len(ours) - 1) + v2**2 / (len(theirs) - 1)))
@@ -205,7 +205,12 @@ def welch_t(ours: Sequence[float], theirs: Sequence[float], probability: float =
 
 def standard_error(ours: Sequence[float], theirs: Sequence[float]) -> float:
     """The standard error of the difference of two means, sqrt(s1²/n1 + s2²/n2)."""
-    return math.sqrt(sum(spread(x).sd ** 2 / len(x) for x in (ours, theirs)))
+    return math.sqrt(sum(_variances_of_means(ours, theirs)))
+
+
+def _variances_of_means(ours: Sequence[float], theirs: Sequence[float]) -> tuple[float, float]:
+    """s²/n of each side: the variance of its mean."""
+    return spread(ours).sd ** 2 / len(ours), spread(theirs).sd ** 2 / len(theirs)
 
 
 @dataclass(frozen=True)
@@ -293,6 +298,10 @@ def controls_table(records: Iterable[dict]) -> str:
     return "\n".join(lines)
 
 
+# How :func:`findings` words a verdict that is neither "ahead" nor "behind".
+_UNDECIDED = {"within noise": "within noise", "too few runs": "not comparable yet (too few runs)"}
+
+
 def findings(records: Iterable[dict]) -> str:
     """The controls table read out, one sentence per control: on which datasets the RedNet is ahead of it,
     behind it, or cannot be told apart from it with these runs."""
@@ -304,8 +313,7 @@ def findings(records: Iterable[dict]) -> str:
             rednet, theirs = (_accuracies(records, dataset, model) for model in ("rednet", control))
             if rednet and theirs:
                 d = difference(rednet, theirs)
-                how = {"within noise": "within noise", "too few runs": "not comparable yet (too few runs)"}
-                verdict = how.get(d.verdict, f"{d.verdict} by {abs(d.points):.2f} points")
+                verdict = _UNDECIDED.get(d.verdict, f"{d.verdict} by {abs(d.points):.2f} points")
                 verdicts.append(f"{verdict} on {DATASET_NAMES[dataset]}")
         if verdicts:
             title = meaning[0].upper() + meaning[1:]

@@ -101,7 +101,7 @@ EXERCISES: dict[str, Exercise] = {
     "comparison.noise": Exercise(
         "the standard error of a difference of means is sqrt(s1²/n1 + s2²/n2), s the sample standard "
         "deviation (divide by n - 1); in points.",
-        expected=lambda: 100 * math.sqrt(np.var(_A, ddof=1) / 3 + np.var(_B, ddof=1) / 3),
+        expected=lambda: 100 * comparison.standard_error(_A, _B),
         tolerance=0.01,
     ),
     "comparison.verdict": Exercise(
