@@ -25,6 +25,7 @@ from involution_tf.models import INPUT_SHAPES, MODELS
 from involution_tf.records import (
     DEFAULT_RESULTS,
     DEFAULT_RUNS,
+    at_width,
     load_records,
     replace_section,
 )
@@ -247,13 +248,15 @@ def compare(ours: Sequence[float], theirs: Sequence[float]) -> str:
 
 
 def _accuracies(records: Iterable[dict], dataset: str, model: str, key: str = "test_accuracy") -> list[float]:
-    return [r[key] for r in records if (r["dataset"], r["model"]) == (dataset, model)]
+    """``key`` of every run of ``model`` on ``dataset`` at the protocol's width (1)."""
+    return [r[key] for r in at_width(records) if (r["dataset"], r["model"]) == (dataset, model)]
 
 
 def runs_table(records: Iterable[dict]) -> str:
     """A markdown table of every dataset and network of the validation protocol: test and validation
-    accuracy as mean ± sd (runs), parameters, training time; the student study's figures beside its two."""
-    records = list(records)
+    accuracy as mean ± sd (runs), parameters, training time; the student study's figures beside its two.
+    The frontier sweep's other widths are left out."""
+    records = at_width(records)
     lines = [
         "| dataset | model | test accuracy | validation accuracy | parameters | s / epoch | longest run min "
         "| student study's accuracy |",

@@ -22,6 +22,10 @@
   pixel and shares it in a group. The RedNet against it measures what the generated kernel adds.
 * ``conv_matched_params`` - ``rednet_conv_control`` narrowed (every width times
   :data:`MATCHED_WIDTH`) to within 15% of the RedNet's parameters: the two operators at equal size.
+
+``build_model(name, dataset, width=w)`` scales the stem and every stage of a network of
+:data:`SWEPT_MODELS` by ``w`` (the widths of the frontier sweep are :data:`WIDTHS`): the RedNet and its two
+controls as curves of accuracy against size, the paper's Figure 1 at the course's scale.
 """
 
 from __future__ import annotations
@@ -39,7 +43,10 @@ __all__ = [
     "RedNetConfig",
     "REDNET_CONFIGS",
     "MATCHED_WIDTH",
+    "SWEPT_MODELS",
+    "WIDTHS",
     "build_model",
+    "check_width",
 ]
 
 INPUT_SHAPES = {"mnist": (28, 28, 1), "fashion_mnist": (28, 28, 1), "cifar10": (32, 32, 3)}
@@ -96,6 +103,9 @@ REDNET_CONFIGS = {
 }
 # The width factor that brings the convolution control within 15% of the RedNet's parameters.
 MATCHED_WIDTH = {"mnist": 0.75, "fashion_mnist": 0.7, "cifar10": 0.7}
+# The networks that take a width factor, and the factors of the frontier sweep (1 is the protocol's).
+SWEPT_MODELS = ("rednet", "rednet_conv_control", "rednet_depthwise_control")
+WIDTHS = (0.5, 1.0, 2.0)
 
 
 def input_shape(dataset: str) -> tuple[int, int, int]:
@@ -105,19 +115,33 @@ def input_shape(dataset: str) -> tuple[int, int, int]:
     return INPUT_SHAPES[dataset]
 
 
-def build_model(name: str, dataset: str) -> keras.Model:
-    """The network ``name`` (one of :data:`MODELS`) for ``dataset``, named ``<name>_<dataset>``."""
+def build_model(name: str, dataset: str, width: float = 1.0) -> keras.Model:
+    """The network ``name`` (one of :data:`MODELS`) for ``dataset``, named ``<name>_<dataset>``; with a
+    ``width`` other than 1 (networks of :data:`SWEPT_MODELS` only), every width times it, named
+    ``<name>_w<width>_<dataset>``."""
     if name not in MODELS:
         raise ValueError(f"`name` must be one of {list(MODELS)}, got {name!r}.")
+    check_width(name, width)
     inputs = keras.Input(input_shape(dataset))
     if name in ("conv_baseline", "involution_swap"):
         outputs = _study_network(inputs, dataset, involution=name == "involution_swap")
     else:
-        config = REDNET_CONFIGS[dataset]
-        if name == "conv_matched_params":
-            config = _narrowed(config, MATCHED_WIDTH[dataset])
+        factor = MATCHED_WIDTH[dataset] if name == "conv_matched_params" else width
+        config = REDNET_CONFIGS[dataset] if factor == 1 else _narrowed(REDNET_CONFIGS[dataset], factor)
         outputs = _rednet(inputs, config, _SPATIAL[name])
-    return keras.Model(inputs, outputs, name=f"{name}_{dataset}")
+    suffix = "" if width == 1 else f"_w{width:g}"
+    return keras.Model(inputs, outputs, name=f"{name}{suffix}_{dataset}")
+
+
+def check_width(name: str, width: float) -> None:
+    """A ``ValueError`` unless ``width`` is a positive number, and 1 for a network outside
+    :data:`SWEPT_MODELS`."""
+    if isinstance(width, bool) or not isinstance(width, (int, float)) or not width > 0:
+        raise ValueError(f"`width` must be a positive number, got {width!r}.")
+    if width != 1 and name not in SWEPT_MODELS:
+        raise ValueError(
+            f"`width` must be 1 for {name!r} (only {list(SWEPT_MODELS)} take one), got {width!r}."
+        )
 
 
 def _study_layer(x, filters: int, padding: str, involution: bool):
@@ -152,10 +176,11 @@ def _conv_bn(x, filters: int, kernel_size: int = 1, strides: int = 1, relu: bool
     return keras.layers.ReLU()(x) if relu else x
 
 
-def _involution(config: RedNetConfig, strides: int) -> Involution:
+def _involution(config: RedNetConfig, channels: int, strides: int) -> Involution:
     """The RedNet's involution; with ``static_kernel_init``, its kernel starts as a random static K x K
     kernel (the span's bias, He-scaled for one K x K window) plus a dynamic part at half the Glorot
-    scale of Keras's default."""
+    scale of Keras's default. The paper keeps a group's channel count at every width; a stage narrower than
+    one group (the MNIST network at half width) makes its whole width one group."""
     k = config.kernel_size
     init = {}
     if config.static_kernel_init:
@@ -163,7 +188,8 @@ def _involution(config: RedNetConfig, strides: int) -> Involution:
             span_initializer=keras.initializers.VarianceScaling(0.25, "fan_avg", "uniform"),
             span_bias_initializer=keras.initializers.RandomNormal(stddev=(2 / k**2) ** 0.5),
         )
-    return Involution(k, strides, config.group_channels, config.reduction_ratio, **init)
+    group_channels = min(config.group_channels, channels)
+    return Involution(k, strides, group_channels, config.reduction_ratio, **init)
 
 
 def _narrowed(config: RedNetConfig, factor: float) -> RedNetConfig:
@@ -178,7 +204,7 @@ def _spatial(x, config: RedNetConfig, strides: int, mixing: str):
     if mixing == "conv":
         return _conv_bn(x, x.shape[-1], 3, strides)
     if mixing == "involution":
-        x = _involution(config, strides)(x)
+        x = _involution(config, x.shape[-1], strides)(x)
     else:
         x = keras.layers.DepthwiseConv2D(config.kernel_size, strides, padding="same", use_bias=False)(x)
     x = keras.layers.BatchNormalization()(x)

@@ -14,7 +14,7 @@ import json
 import os
 import platform
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 try:
@@ -32,6 +32,8 @@ __all__ = [
     "save_record",
     "is_committed",
     "same_training",
+    "width_of",
+    "at_width",
     "replace_section",
     "publish",
     "device_name",
@@ -77,8 +79,10 @@ def load_records(path: str | os.PathLike) -> list[dict]:
     return records
 
 
-# What makes two records the same training: a results file keeps the last record of each.
-_RECORD_KEY = ("dataset", "model", "seed")
+# What makes two records the same training: a results file keeps the last record of each. A record
+# without a width (those written before the frontier sweep) is of width 1.
+_RECORD_KEY = ("dataset", "model", "seed", "width")
+_KEY_DEFAULTS = {"width": 1.0}
 
 
 def save_record(path: str | os.PathLike, record: dict, overwrite: bool = False) -> None:
@@ -88,7 +92,7 @@ def save_record(path: str | os.PathLike, record: dict, overwrite: bool = False) 
         earlier = load_records(path)
         records = [r for r in earlier if not same_training(r, record)]
         if len(records) < len(earlier) and not overwrite:
-            key = ", ".join(f"{k}={record.get(k)!r}" for k in _RECORD_KEY)
+            key = ", ".join(f"{k}={_key(record, k)!r}" for k in _RECORD_KEY)
             raise ValueError(
                 f"`path` {path} already holds a record of {key}; pass overwrite=True (--overwrite) to "
                 "replace it."
@@ -108,8 +112,24 @@ def _locked(path: str | os.PathLike) -> Iterator[None]:
 
 
 def same_training(a: dict, b: dict) -> bool:
-    """Whether two records are of the same training (dataset, model and seed): a file keeps one of each."""
-    return all(a.get(k) == b.get(k) for k in _RECORD_KEY)
+    """Whether two records are of the same training (dataset, model, seed and width): a file keeps one of
+    each."""
+    return all(_key(a, k) == _key(b, k) for k in _RECORD_KEY)
+
+
+def _key(record: dict, name: str):
+    return record.get(name, _KEY_DEFAULTS.get(name))
+
+
+def width_of(record: dict) -> float:
+    """The width factor a record's network was trained at (1 for records without one)."""
+    return _key(record, "width")
+
+
+def at_width(records: Iterable[dict], width: float = 1.0) -> list[dict]:
+    """The records of networks trained at ``width``: by default the validation protocol's networks as
+    :mod:`involution_tf.models` defines them, without the frontier sweep's narrower and wider ones."""
+    return [r for r in records if width_of(r) == width]
 
 
 def is_committed(path: str | os.PathLike) -> bool:

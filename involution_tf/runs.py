@@ -1,5 +1,13 @@
-"""The training queue of the validation protocol: every (dataset, model, seed) whose record is missing,
-trained one at a time on the full dataset, each record saved as soon as its training ends.
+"""The training queue: every training of the validation protocol and of the frontier sweep whose record is
+missing, trained one at a time on the full dataset, each record saved as soon as its training ends.
+
+What it trains, in this order: the protocol (every network, dataset and seed of :data:`SEEDS`); the
+frontier sweep (the networks of :data:`~involution_tf.models.SWEPT_MODELS` at the other widths of
+:data:`~involution_tf.models.WIDTHS`, same seeds); then, on CIFAR-10, where three runs a side cannot
+resolve the RedNet's differences to its controls, one more seed at a time of the RedNet and of each
+control whose 95% interval against it is wider than :data:`TARGET_HALF_WIDTH`, up to :data:`MAX_SEEDS`
+(:func:`added_jobs`). The interval's width depends on the runs' spread, not on which side is ahead, so
+this rule does not steer a verdict.
 
     python -m involution_tf.runs status   # what is recorded, what is left, whether a queue is running
     python -m involution_tf.runs run      # train what is missing, in the foreground
@@ -22,48 +30,123 @@ import signal
 import subprocess
 import sys
 from collections.abc import Sequence
+from typing import NamedTuple
 
-from involution_tf import data, models, training
-from involution_tf.records import DEFAULT_RUNS, load_records, same_training
+from involution_tf import comparison, data, models, training
+from involution_tf.records import DEFAULT_RUNS, at_width, load_records, same_training
 
-__all__ = ["SEEDS", "jobs", "missing", "run", "running", "warn_if_running", "start", "stop", "main"]
+__all__ = [
+    "SEEDS",
+    "ADDED_SEEDS_DATASET",
+    "TARGET_HALF_WIDTH",
+    "MAX_SEEDS",
+    "Job",
+    "jobs",
+    "added_jobs",
+    "missing",
+    "run",
+    "running",
+    "warn_if_running",
+    "start",
+    "stop",
+    "main",
+]
 
 SEEDS = (0, 1, 2)
+# Where seeds are added, up to how many, and until which half-width (in accuracy, 0.01 = 1 point).
+ADDED_SEEDS_DATASET = "cifar10"
+TARGET_HALF_WIDTH = 0.01
+MAX_SEEDS = 8
 PID_FILE = DEFAULT_RUNS.with_name("runs.pid")
 LOG_FILE = DEFAULT_RUNS.with_name("runs.log")
 
-Job = tuple[str, str, int]
+
+class Job(NamedTuple):
+    """One training: a network at a width factor on a dataset with a seed."""
+
+    dataset: str
+    model: str
+    seed: int
+    width: float = 1.0
 
 
 def jobs(
     seeds: Sequence[int] = SEEDS,
     datasets: Sequence[str] = tuple(models.INPUT_SHAPES),
     model_names: Sequence[str] = models.MODELS,
+    widths: Sequence[float] = models.WIDTHS,
 ) -> list[Job]:
-    """Every (dataset, model, seed) of the protocol, a whole seed before the next: one seed of every
-    network first, so that a stopped queue has a complete picture to show early."""
-    return [(d, m, s) for s in seeds for d in datasets for m in model_names]
+    """The protocol's jobs (every network at width 1), then the sweep's (the networks of
+    :data:`~involution_tf.models.SWEPT_MODELS` among ``model_names`` at the other ``widths``), each a whole
+    seed before the next: a stopped queue has a complete picture to show early."""
+    protocol = [Job(d, m, s) for s in seeds for d in datasets for m in model_names]
+    swept = [m for m in model_names if m in models.SWEPT_MODELS]
+    sweep = [Job(d, m, s, w) for s in seeds for d in datasets for m in swept for w in widths if w != 1]
+    return protocol + sweep
+
+
+def added_jobs(records: Sequence[dict]) -> list[Job]:
+    """The next round of added CIFAR-10 seeds (see the module docstring): the RedNet and every control
+    whose Welch 95% interval against it (:func:`~involution_tf.comparison.difference`) is still wider than
+    ± :data:`TARGET_HALF_WIDTH`, each at its next seed, while it has fewer than :data:`MAX_SEEDS` runs."""
+
+    def seeds_of(model: str) -> list[float]:
+        return [
+            r["test_accuracy"]
+            for r in at_width(records)
+            if (r["dataset"], r["model"]) == (ADDED_SEEDS_DATASET, model)
+        ]
+
+    rednet = seeds_of("rednet")
+    wide = [
+        control
+        for control in comparison.CONTROLS
+        if (theirs := seeds_of(control))
+        and len(rednet) >= 2
+        and comparison.difference(rednet, theirs).noise > 100 * TARGET_HALF_WIDTH
+        and min(len(rednet), len(theirs)) < MAX_SEEDS
+    ]
+    chosen = (["rednet"] if wide else []) + wide
+    return [Job(ADDED_SEEDS_DATASET, m, len(seeds_of(m))) for m in chosen if len(seeds_of(m)) < MAX_SEEDS]
 
 
 def missing(results: str | os.PathLike, wanted: Sequence[Job]) -> list[Job]:
     """The jobs without a record in ``results``."""
     done = load_records(results)
-    return [
-        (d, m, s)
-        for d, m, s in wanted
-        if not any(same_training(r, dict(dataset=d, model=m, seed=s)) for r in done)
-    ]
+    return [job for job in map(_job, wanted) if not any(same_training(r, job._asdict()) for r in done)]
+
+
+def _job(job: Sequence) -> Job:
+    return job if isinstance(job, Job) else Job(*job)
 
 
 def run(
     results: str | os.PathLike = DEFAULT_RUNS, wanted: Sequence[Job] | None = None, quick: bool = False
 ) -> int:
-    """Train every missing job of ``wanted`` (default: :func:`jobs`), one at a time; return how many it
-    recorded. ``quick``: one epoch on the committed samples (never into the committed records)."""
+    """Train every missing job of ``wanted`` (default: :func:`jobs`, then :func:`added_jobs` round by
+    round), one at a time; return how many it recorded. ``quick``: one epoch on the committed samples
+    (never into the committed records)."""
     recorded = 0
-    for dataset, model, seed in missing(results, jobs() if wanted is None else wanted):
+    while todo := _next_jobs(results, wanted):
+        recorded += _train(results, todo, quick)
+        if wanted is not None:
+            break
+    return recorded
+
+
+def _next_jobs(results: str | os.PathLike, wanted: Sequence[Job] | None) -> list[Job]:
+    """What is left of ``wanted``; by default of :func:`jobs`, or else the next round of added seeds."""
+    if wanted is not None:
+        return missing(results, wanted)
+    return missing(results, jobs()) or missing(results, added_jobs(load_records(results)))
+
+
+def _train(results: str | os.PathLike, todo: Sequence[Job], quick: bool) -> int:
+    """Train ``todo`` one job at a time; how many it recorded (another queue may record one first)."""
+    recorded = 0
+    for dataset, model, seed, width in todo:
         arrays = data.load_sample(dataset) if quick else None
-        print(f"--- {dataset} {model} seed {seed}", flush=True)
+        print(f"--- {dataset} {model} width {width:g} seed {seed}", flush=True)
         try:
             training.train_and_evaluate(
                 model,
@@ -73,6 +156,7 @@ def run(
                 results,
                 seed=seed,
                 verbose=2,
+                width=width,
             )
         except ValueError as error:
             if "already holds the record" not in str(error):
@@ -146,13 +230,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     elif args.command == "stop":
         print("queue stopped" if stop() else "no queue was running")
     left = missing(DEFAULT_RUNS, jobs())
+    added = missing(DEFAULT_RUNS, added_jobs(load_records(DEFAULT_RUNS)))
     pid = running()
     print(
-        f"{len(jobs()) - len(left)} of {len(jobs())} trainings recorded in {DEFAULT_RUNS}; "
+        f"{len(jobs()) - len(left)} of {len(jobs())} trainings of the protocol and the sweep recorded in "
+        f"{DEFAULT_RUNS}; {len(added)} added {ADDED_SEEDS_DATASET} seeds in the next round; "
         + (f"a queue is running (PID {pid})" if pid else "no queue is running")
     )
-    for dataset, model, seed in left[:3]:
-        print(f"  next: {dataset} {model} seed {seed}")
+    for dataset, model, seed, width in (left or added)[:3]:
+        print(f"  next: {dataset} {model} width {width:g} seed {seed}")
 
 
 if __name__ == "__main__":

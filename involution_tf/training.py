@@ -154,13 +154,19 @@ def _optimizer(recipe: Recipe, steps_per_epoch: int) -> keras.optimizers.Optimiz
 
 
 def compiled_model(
-    model: str, dataset: str, recipe: Recipe, steps_per_epoch: int, jit_compile: bool | str = "auto"
+    model: str,
+    dataset: str,
+    recipe: Recipe,
+    steps_per_epoch: int,
+    jit_compile: bool | str = "auto",
+    width: float = 1.0,
 ) -> keras.Model:
-    """The network ``model`` for ``dataset``, compiled with the recipe's optimizer, schedule and loss
+    """The network ``model`` for ``dataset`` (at ``width``, see :func:`~involution_tf.models.build_model`),
+    compiled with the recipe's optimizer, schedule and loss
     (one-hot labels, logits out) and an accuracy metric: ready for ``fit``. ``jit_compile`` is Keras's:
     "auto" compiles the whole training step with XLA on a GPU (unless distributed), never on a machine
     with only a CPU."""
-    network = models.build_model(model, dataset)
+    network = models.build_model(model, dataset, width)
     network.compile(
         optimizer=_optimizer(recipe, steps_per_epoch),
         loss=keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=recipe.label_smoothing),
@@ -204,7 +210,7 @@ def _check_results(results, key: dict, arrays, recipe: Recipe | None, overwrite:
     if not overwrite and any(same_training(r, key) for r in load_records(results)):
         raise ValueError(
             f"`results` {results} already holds the record of {key['dataset']} {key['model']} seed "
-            f"{key['seed']}; pass overwrite=True (--overwrite) to replace it."
+            f"{key['seed']} width {key['width']:g}; pass overwrite=True (--overwrite) to replace it."
         )
 
 
@@ -218,6 +224,7 @@ def train_and_evaluate(
     seed: int = 0,
     verbose: int | str = "auto",
     overwrite: bool = False,
+    width: float = 1.0,
 ) -> dict:
     """Train ``model`` (a name of :data:`involution_tf.models.MODELS`) on ``dataset`` and return its
     result record; with ``results``, also save it there. A record of the same dataset, model and seed
@@ -234,9 +241,12 @@ def train_and_evaluate(
             dataset (``load_dataset(dataset)``).
         recipe: default :func:`recipe_for` ``(model, dataset)``.
         strategy: a ``tf.distribute`` strategy to build and train the model under.
+        width: the network's width factor (see :func:`~involution_tf.models.build_model`), recorded.
     """
+    models.check_width(model, width)
     if results is not None:
-        _check_results(results, dict(dataset=dataset, model=model, seed=seed), arrays, recipe, overwrite)
+        key = dict(dataset=dataset, model=model, seed=seed, width=width)
+        _check_results(results, key, arrays, recipe, overwrite)
     recipe = recipe or recipe_for(model, dataset)
     (x_all, y_all), (x_test, y_test) = _check_arrays(arrays or data.load_dataset(dataset), dataset)
     kept, held = data.validation_split(y_all)
@@ -246,7 +256,7 @@ def train_and_evaluate(
     validation = make_dataset(x_val, y_val, recipe, training=False)
     steps = -(-len(x_train) // recipe.batch_size)
     with (strategy or tf.distribute.get_strategy()).scope():
-        network = compiled_model(model, dataset, recipe, steps)
+        network = compiled_model(model, dataset, recipe, steps, width=width)
     timer = EpochTimer()
     history = network.fit(
         # shuffle=False: the tf.data pipeline already reshuffles every epoch (Keras would only warn).
@@ -275,6 +285,7 @@ def train_and_evaluate(
         test_images=len(x_test),
         recipe=asdict(recipe),
         seed=seed,
+        width=width,
         epoch_seconds=timer.seconds,
         history={name: [float(v) for v in values] for name, values in history.items()},
         tensorflow=tf.__version__,
@@ -296,6 +307,9 @@ def main(argv=None) -> None:
         "or --epochs run saves only where this says)",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of the weights, shuffling and augmentation")
+    parser.add_argument(
+        "--width", type=float, default=1.0, help=f"width factor, for {', '.join(models.SWEPT_MODELS)} only"
+    )
     parser.add_argument("--quick", action="store_true", help="committed sample, one epoch")
     parser.add_argument("--epochs", type=int, help="override the recipe's epoch count")
     parser.add_argument("--overwrite", action="store_true", help="replace a record of the same training")
@@ -308,12 +322,21 @@ def main(argv=None) -> None:
     arrays = data.load_sample(args.dataset) if args.quick else None
     if results is not None:
         try:
-            key = dict(dataset=args.dataset, model=args.model, seed=args.seed)
+            models.check_width(args.model, args.width)
+            key = dict(dataset=args.dataset, model=args.model, seed=args.seed, width=args.width)
             _check_results(results, key, arrays, recipe, args.overwrite)
         except ValueError as error:
             parser.error(str(error))
     record = train_and_evaluate(
-        args.model, args.dataset, arrays, recipe, results, seed=args.seed, verbose=2, overwrite=args.overwrite
+        args.model,
+        args.dataset,
+        arrays,
+        recipe,
+        results,
+        seed=args.seed,
+        verbose=2,
+        overwrite=args.overwrite,
+        width=args.width,
     )
     print(
         f"{args.dataset} {args.model}: test accuracy {record['test_accuracy']:.4f}, "

@@ -123,3 +123,37 @@ def test_matched_convolution_network_has_the_rednets_parameters_within_15_percen
     assert abs(matched.count_params() / rednet - 1) <= 0.15
     kinds = lambda model: [type(layer).__name__ for layer in model.layers]  # noqa: E731
     assert kinds(matched) == kinds(models.build_model("rednet_conv_control", dataset))  # narrower, not other
+
+
+@pytest.mark.parametrize("dataset", sorted(models.INPUT_SHAPES))
+@pytest.mark.parametrize("name", models.SWEPT_MODELS)
+def test_a_width_factor_scales_every_stage_and_keeps_the_layers(name, dataset):
+    kinds = lambda model: [type(layer).__name__ for layer in model.layers]  # noqa: E731
+    sizes = {w: models.build_model(name, dataset, w) for w in models.WIDTHS}
+    assert sizes[1].name == f"{name}_{dataset}" and sizes[0.5].name == f"{name}_w0.5_{dataset}"
+    assert kinds(sizes[0.5]) == kinds(sizes[1]) == kinds(sizes[2])
+    params = [sizes[w].count_params() for w in models.WIDTHS]
+    assert params == sorted(params) and 2.5 < params[2] / params[1] < 4.5  # wider: ~width² params
+    assert sizes[2].get_layer(index=1).filters == 2 * models.REDNET_CONFIGS[dataset].stem  # the stem
+
+
+def test_a_stage_narrower_than_one_group_is_one_group():
+    half = models.build_model("rednet", "mnist", 0.5)
+    involutions = [layer for layer in half.layers if isinstance(layer, Involution)]
+    assert [layer.group_channels for layer in involutions] == [8, 16]  # 16 channels a group, or all
+
+
+@pytest.mark.parametrize(
+    "name, width, match",
+    [
+        ("conv_baseline", 2.0, "must be 1 for 'conv_baseline'"),
+        ("conv_matched_params", 0.5, "must be 1 for"),
+        ("rednet", 0, "positive number, got 0"),
+        ("rednet", -1.0, "positive number"),
+        ("rednet", "2", "positive number"),
+        ("rednet", True, "positive number"),
+    ],
+)
+def test_widths_that_make_no_network(name, width, match):
+    with pytest.raises(ValueError, match=match):
+        models.build_model(name, "mnist", width)

@@ -8,21 +8,63 @@ import pytest
 from involution_tf import models, records, runs
 
 
-def test_every_network_dataset_and_seed_is_a_job_one_seed_at_a_time():
+def test_every_network_dataset_and_seed_is_a_job_then_the_sweep_one_seed_at_a_time():
     jobs = runs.jobs()
-    assert len(jobs) == len(models.MODELS) * len(models.INPUT_SHAPES) * 3 == len(set(jobs))
-    assert [seed for _, _, seed in jobs] == sorted(seed for _, _, seed in jobs)
+    protocol = len(models.MODELS) * len(models.INPUT_SHAPES) * 3
+    sweep = len(models.SWEPT_MODELS) * len(models.INPUT_SHAPES) * 3 * (len(models.WIDTHS) - 1)
+    assert len(jobs) == protocol + sweep == len(set(jobs))
+    assert all(job.width == 1 for job in jobs[:protocol])
+    assert {(job.model, job.width) for job in jobs[protocol:]} == {
+        (m, w) for m in models.SWEPT_MODELS for w in models.WIDTHS if w != 1
+    }
+    for part in (jobs[:protocol], jobs[protocol:]):
+        assert [job.seed for job in part] == sorted(job.seed for job in part)
+
+
+def _cifar(model, accuracies, width=1.0):
+    return [
+        dict(dataset="cifar10", model=model, seed=s, width=width, test_accuracy=a)
+        for s, a in enumerate(accuracies)
+    ]
+
+
+def test_seeds_are_added_to_the_rednet_and_each_control_until_its_interval_is_narrow_enough():
+    tight, loose = [0.800, 0.801, 0.802], [0.78, 0.82, 0.80]
+    done = [
+        *_cifar("rednet", tight),
+        *_cifar("rednet_conv_control", [0.810, 0.811, 0.812]),  # ± 0.2 points: done
+        *_cifar("rednet_depthwise_control", loose),  # ± 5 points: one more seed
+        *_cifar("conv_matched_params", tight),
+        *_cifar("rednet_depthwise_control", [0.5, 0.9, 0.1], width=2.0),  # another width: not counted
+    ]
+    assert runs.added_jobs(done) == [
+        runs.Job("cifar10", "rednet", 3),
+        runs.Job("cifar10", "rednet_depthwise_control", 3),
+    ]
+    # At MAX_SEEDS runs a side, no more, however wide the interval.
+    capped = [*_cifar("rednet", loose * 3)[: runs.MAX_SEEDS], *_cifar("conv_matched_params", loose * 3)]
+    assert runs.added_jobs(capped) == []
+    assert runs.added_jobs(done[:3]) == []  # no control recorded: nothing to compare
 
 
 def test_the_queue_trains_what_is_missing_and_resumes_where_it_stopped(tmp_path):
     results = tmp_path / "runs.json"
-    wanted = [("mnist", "involution_swap", 0), ("mnist", "involution_swap", 1)]
+    wanted = [runs.Job("mnist", "involution_swap", 0), runs.Job("mnist", "involution_swap", 1)]
     records.save_record(results, dict(dataset="mnist", model="involution_swap", seed=0, test_accuracy=0.5))
     assert runs.missing(results, wanted) == wanted[1:]
     assert runs.run(results, wanted, quick=True) == 1  # only the missing one
     assert runs.missing(results, wanted) == [] and runs.run(results, wanted, quick=True) == 0
     (_, trained) = records.load_records(results)
-    assert trained["seed"] == 1 and trained["validation_images"] == 200
+    assert trained["seed"] == 1 and trained["validation_images"] == 200 and trained["width"] == 1
+
+
+def test_a_job_at_another_width_is_another_training(tmp_path):
+    results = tmp_path / "runs.json"
+    wanted = [runs.Job("mnist", "rednet", 0, 0.5)]
+    records.save_record(results, dict(dataset="mnist", model="rednet", seed=0, test_accuracy=0.5))
+    assert runs.missing(results, wanted) == wanted  # the record without a width is of width 1
+    records.save_record(results, dict(dataset="mnist", model="rednet", seed=0, width=0.5))
+    assert runs.missing(results, wanted) == []
 
 
 def test_a_quick_queue_never_writes_the_committed_records():
