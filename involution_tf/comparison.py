@@ -38,12 +38,20 @@ __all__ = [
     "results_table",
     "Spread",
     "spread",
+    "t_tail",
     "t_quantile",
+    "welch_df",
     "welch_t",
     "standard_error",
+    "POWER",
     "Difference",
+    "welch",
     "difference",
+    "holm",
     "compare",
+    "control_differences",
+    "holm_adjusted",
+    "seeds_phrase",
     "findings",
     "runs_table",
     "controls_table",
@@ -157,8 +165,8 @@ class Spread:
     n: int
 
     def percent(self) -> str:
-        """As the tables show it: ``99.12 ± 0.05% (3)``."""
-        return f"{100 * self.mean:.2f} ± {100 * self.sd:.2f}% ({self.n})"
+        """As the tables show it: ``99.12% (sd 0.05, n 3)``; "±" is kept for 95% intervals."""
+        return f"{100 * self.mean:.2f}% (sd {100 * self.sd:.2f}, n {self.n})"
 
 
 def spread(values: Sequence[float]) -> Spread:
@@ -168,40 +176,53 @@ def spread(values: Sequence[float]) -> Spread:
     return Spread(statistics.fmean(values), statistics.stdev(values) if len(values) > 1 else 0.0, len(values))
 
 
+def t_tail(t: float, df: float) -> float:
+    """The probability that a Student-t variable with ``df`` degrees of freedom exceeds ``t`` (t >= 0):
+    I_x(df/2, 1/2) / 2 with x = df / (df + t²), I the regularized incomplete beta function (TensorFlow's);
+    the normal tail for infinite ``df``."""
+    if math.isinf(df):
+        return 1 - statistics.NormalDist().cdf(t)
+    x = tf.constant(df / (df + t * t), tf.float64)
+    return float(tf.math.betainc(tf.constant(df / 2, tf.float64), tf.constant(0.5, tf.float64), x)) / 2
+
+
 def t_quantile(probability: float, df: float) -> float:
     """Student's t quantile: the value a t-distributed variable with ``df`` degrees of freedom stays
-    below with ``probability`` (between 0.5 and 1). Bisection on its distribution function,
-    1 - I_x(df/2, 1/2) / 2 with x = df / (df + t²), I the regularized incomplete beta function
-    (TensorFlow's); the normal quantile for infinite ``df``."""
+    below with ``probability`` (between 0.5 and 1), by bisection on :func:`t_tail`."""
     if not 0.5 < probability < 1:
         raise ValueError(f"`probability` must lie between 0.5 and 1, got {probability!r}.")
     if not df > 0:
         raise ValueError(f"`df` must be positive, got {df!r}.")
     if math.isinf(df):
         return statistics.NormalDist().inv_cdf(probability)
-    tail = tf.constant(2 * (1 - probability), tf.float64)
     low, high = 0.0, 1e6
     for _ in range(100):
         t = (low + high) / 2
-        x = tf.constant(df / (df + t * t), tf.float64)
-        if tf.math.betainc(tf.constant(df / 2, tf.float64), tf.constant(0.5, tf.float64), x) > tail:
-            low = t
-        else:
-            high = t
+        low, high = (t, high) if t_tail(t, df) > 1 - probability else (low, t)
     return (low + high) / 2
+
+
+def welch_df(parts: Sequence[tuple[float, int]]) -> float:
+    """Welch-Satterthwaite degrees of freedom of a sum of independent means' variances: ``parts`` holds
+    each mean's (variance, runs), and the result is (sum v)² / sum(v² / (n - 1)); infinite when every
+    variance is 0. Two means give Welch's t-test; more give its interval on interpolated means."""
+    if any(n < 2 for _, n in parts):
+        raise ValueError(f"`parts` must have two runs each at least, got {[n for _, n in parts]}.")
+    total = sum(v for v, _ in parts)
+    if total == 0:
+        return math.inf
+    return total**2 / sum(v**2 / (n - 1) for v, n in parts)
 
 
 def welch_t(ours: Sequence[float], theirs: Sequence[float], probability: float = 0.975) -> float:
     """The t quantile of Welch's interval for a difference of means (two runs a side at least): Student's
-    t with the Welch-Satterthwaite degrees of freedom, (v1 + v2)² / (v1²/(n1-1) + v2²/(n2-1)), v = s²/n."""
+    t with the Welch-Satterthwaite degrees of freedom (:func:`welch_df`)."""
     if min(len(ours), len(theirs)) < 2:
         raise ValueError(
             f"`ours` and `theirs` must hold two runs each at least, got {len(ours)} and {len(theirs)}."
         )
     v1, v2 = _variances_of_means(ours, theirs)
-    if v1 + v2 == 0:
-        return t_quantile(probability, math.inf)
-    return t_quantile(probability, (v1 + v2) ** 2 / (v1**2 / (len(ours) - 1) + v2**2 / (len(theirs) - 1)))
+    return t_quantile(probability, welch_df([(v1, len(ours)), (v2, len(theirs))]))
 
 
 def standard_error(ours: Sequence[float], theirs: Sequence[float]) -> float:
@@ -214,27 +235,59 @@ def _variances_of_means(ours: Sequence[float], theirs: Sequence[float]) -> tuple
     return spread(ours).sd ** 2 / len(ours), spread(theirs).sd ** 2 / len(theirs)
 
 
+# The power at which :attr:`Difference.detectable` is given.
+POWER = 0.8
+
+
 @dataclass(frozen=True)
 class Difference:
-    """Our mean accuracy minus theirs, in points, the half-width of its 95% interval (None with fewer than
-    two runs on a side) and the verdict: "ahead", "behind", "within noise" or "too few runs"."""
+    """Our mean accuracy minus theirs, in points; the half-width of its 95% interval, Welch's test's
+    two-sided p-value and the smallest difference these runs would detect (at :data:`POWER`), all None
+    with fewer than two runs on a side; and the verdict: "ahead" or "behind" when the interval excludes 0,
+    "cannot be told apart" when it contains 0, or "too few runs"."""
 
     points: float
     noise: float | None
     verdict: str
+    p_value: float | None = None
+    detectable: float | None = None
+
+
+def welch(points: float, parts: Sequence[tuple[float, int]]) -> Difference:
+    """The :class:`Difference` of ``points`` (a difference of means, in points) whose means have the
+    variances and run counts ``parts`` (in accuracy², as :func:`welch_df` takes them): Welch's 95%
+    interval, its t-test and the smallest difference detectable at :data:`POWER`, (t_0.975 + t_POWER) x
+    standard error."""
+    df = welch_df(parts)
+    se = 100 * math.sqrt(sum(v for v, _ in parts))
+    t = t_quantile(0.975, df)
+    noise = t * se
+    p_value = 1.0 if se == 0 and points == 0 else 0.0 if se == 0 else 2 * t_tail(abs(points) / se, df)
+    verdict = "cannot be told apart" if abs(points) <= noise else "ahead" if points > 0 else "behind"
+    return Difference(points, noise, verdict, p_value, (t + t_quantile(POWER, df)) * se)
 
 
 def difference(ours: Sequence[float], theirs: Sequence[float]) -> Difference:
-    """Our mean accuracy minus theirs and whether it exceeds the runs' spread: Welch's 95% interval, the
-    difference ± t x its standard error (:func:`welch_t`; t is 4.3 to 2.8 with three runs a side, 1.96 with
-    very many)."""
+    """Our mean accuracy minus theirs and whether Welch's 95% interval, the difference ± t x its
+    standard error (t is 4.3 to 2.8 with three runs a side, 1.96 with very many), excludes 0."""
     a, b = spread(ours), spread(theirs)
     points = 100 * (a.mean - b.mean)
     if min(a.n, b.n) < 2:
         return Difference(points, None, "too few runs")
-    noise = 100 * welch_t(ours, theirs) * standard_error(ours, theirs)
-    verdict = "within noise" if abs(points) <= noise else "ahead" if points > 0 else "behind"
-    return Difference(points, noise, verdict)
+    v1, v2 = _variances_of_means(ours, theirs)
+    return welch(points, [(v1, a.n), (v2, b.n)])
+
+
+def holm(p_values: Sequence[float]) -> list[float]:
+    """Holm's step-down adjustment of p-values tested together: the k-th smallest is multiplied by
+    (m - k + 1), kept at least as large as the one before and at most 1. A finding survives testing
+    m comparisons at once when its adjusted p-value stays below 0.05."""
+    order = sorted(range(len(p_values)), key=lambda i: p_values[i])
+    adjusted, running = [0.0] * len(p_values), 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (len(p_values) - rank) * p_values[i]))
+        adjusted[i] = running
+    return adjusted
 
 
 def compare(ours: Sequence[float], theirs: Sequence[float]) -> str:
@@ -242,9 +295,10 @@ def compare(ours: Sequence[float], theirs: Sequence[float]) -> str:
     d = difference(ours, theirs)
     if d.noise is None:
         return f"{d.points:+.2f} points: too few runs to tell ({len(ours)} and {len(theirs)})"
-    if d.verdict == "within noise":
-        return f"within noise ({d.points:+.2f} ± {d.noise:.2f} points)"
-    return f"{d.verdict} by {abs(d.points):.2f} points (± {d.noise:.2f})"
+    interval = f"{d.points:+.2f} points, 95% interval {d.points - d.noise:+.2f} to {d.points + d.noise:+.2f}"
+    if d.verdict == "cannot be told apart":
+        return f"cannot be told apart ({interval}; detectable: {d.detectable:.2f})"
+    return f"{d.verdict} ({interval})"
 
 
 def _accuracies(records: Iterable[dict], dataset: str, model: str, key: str = "test_accuracy") -> list[float]:
@@ -254,7 +308,7 @@ def _accuracies(records: Iterable[dict], dataset: str, model: str, key: str = "t
 
 def runs_table(records: Iterable[dict]) -> str:
     """A markdown table of every dataset and network of the validation protocol: test and validation
-    accuracy as mean ± sd (runs), parameters, training time; the student study's figures beside its two.
+    accuracy as mean (standard deviation, runs), parameters, training time; the student study's figures beside its two.
     The frontier sweep's other widths are left out."""
     records = at_width(records)
     lines = [
@@ -282,46 +336,103 @@ def runs_table(records: Iterable[dict]) -> str:
     return "\n".join(lines)
 
 
-def controls_table(records: Iterable[dict]) -> str:
-    """The RedNet against each of its controls, per dataset: the difference of mean test accuracies and
-    whether it exceeds the runs' spread (:func:`compare`)."""
+def control_differences(records: Iterable[dict]) -> dict[tuple[str, str], Difference]:
+    """The RedNet's mean test accuracy minus each control's (:func:`difference`), for every dataset and
+    control with runs of both, at the protocol's width."""
     records = list(records)
-    lines = [
-        "| dataset | RedNet against | what it measures | RedNet's mean test accuracy minus the control's |",
-        "|---|---|---|---|",
-    ]
+    differences = {}
     for dataset in INPUT_SHAPES:
         rednet = _accuracies(records, dataset, "rednet")
-        for control, meaning in CONTROLS.items():
+        for control in CONTROLS:
             theirs = _accuracies(records, dataset, control)
             if rednet and theirs:
-                lines.append(
-                    f"| {DATASET_NAMES[dataset]} | {control} | {meaning} | {compare(rednet, theirs)} |"
-                )
+                differences[dataset, control] = difference(rednet, theirs)
+    return differences
+
+
+def holm_adjusted(differences: dict) -> dict:
+    """Holm's adjusted p-value (:func:`holm`) of every difference with a p-value, the whole dict being the
+    family of comparisons tested together."""
+    tested = {key: d.p_value for key, d in differences.items() if d.p_value is not None}
+    return dict(zip(tested, holm(list(tested.values()))))
+
+
+def seeds_phrase(records: Iterable[dict], dataset: str, control: str) -> str:
+    """ "n seeds" or "n and m seeds": how many runs the RedNet and ``control`` have on ``dataset``."""
+    counts = {len(_accuracies(list(records), dataset, m)) for m in ("rednet", control)}
+    return " and ".join(map(str, sorted(counts))) + " seeds"
+
+
+def controls_table(records: Iterable[dict]) -> str:
+    """The RedNet against each of its controls, per dataset: the difference of mean test accuracies with
+    its Welch 95% interval, Welch's p-value, Holm's adjustment of it for the table's comparisons taken
+    together, and the verdict (:func:`difference`)."""
+    records = list(records)
+    differences = control_differences(records)
+    adjusted = holm_adjusted(differences)
+    lines = [
+        "| dataset | RedNet against | what it measures | RedNet minus control, points | 95% interval | "
+        "runs | Welch p | Holm-adjusted p | verdict (detectable: the difference found 80% of the time) |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for (dataset, control), d in differences.items():
+        interval = "" if d.noise is None else f"{d.points - d.noise:+.2f} to {d.points + d.noise:+.2f}"
+        p = "" if d.p_value is None else f"{d.p_value:.3f}"
+        holm_p = f"{adjusted[dataset, control]:.3f}" if (dataset, control) in adjusted else ""
+        lines.append(
+            f"| {DATASET_NAMES[dataset]} | {control} | {CONTROLS[control]} | {d.points:+.2f} | {interval} | "
+            f"{seeds_phrase(records, dataset, control)} | {p} | {holm_p} | {_verdict_words(d)} |"
+        )
     return "\n".join(lines)
 
 
-# How :func:`findings` words a verdict that is neither "ahead" nor "behind".
-_UNDECIDED = {"within noise": "within noise", "too few runs": "not comparable yet (too few runs)"}
+def _verdict_words(d: Difference) -> str:
+    if d.verdict == "too few runs":
+        return "not comparable yet (too few runs)"
+    if d.verdict == "cannot be told apart":
+        return f"cannot be told apart (detectable: {d.detectable:.2f} points)"
+    return f"{d.verdict} by {abs(d.points):.2f} points"
 
 
 def findings(records: Iterable[dict]) -> str:
-    """The controls table read out, one sentence per control: on which datasets the RedNet is ahead of it,
-    behind it, or cannot be told apart from it with these runs."""
+    """The controls table read out, one sentence per control: on which datasets the RedNet is ahead of it
+    or behind it (and whether that survives Holm's correction for the table's comparisons), or cannot be
+    told apart from it with these runs (and what difference they could have detected)."""
     records = list(records)
+    differences = control_differences(records)
+    adjusted = holm_adjusted(differences)
     sentences = []
     for control, meaning in CONTROLS.items():
         verdicts = []
         for dataset in INPUT_SHAPES:
-            rednet, theirs = (_accuracies(records, dataset, model) for model in ("rednet", control))
-            if rednet and theirs:
-                d = difference(rednet, theirs)
-                verdict = _UNDECIDED.get(d.verdict, f"{d.verdict} by {abs(d.points):.2f} points")
-                verdicts.append(f"{verdict} on {DATASET_NAMES[dataset]}")
+            d = differences.get((dataset, control))
+            if d is None:
+                continue
+            name = DATASET_NAMES[dataset]
+            if d.verdict == "cannot be told apart":
+                words = (
+                    f"cannot be told apart from it on {name} with {seeds_phrase(records, dataset, control)} "
+                    f"(they would detect {d.detectable:.2f} points {POWER:.0%} of the time)"
+                )
+            elif d.verdict in ("ahead", "behind"):
+                survives = adjusted[dataset, control] < 0.05
+                words = (
+                    f"is {d.verdict} by {abs(d.points):.2f} points on {name} "
+                    f"({'survives' if survives else 'does not survive'} Holm's correction)"
+                )
+            else:
+                words = f"is not comparable yet on {name} (too few runs)"
+            verdicts.append(words)
         if verdicts:
             title = meaning[0].upper() + meaning[1:]
-            sentences.append(f"- **{title}** (`{control}`): the RedNet is {'; '.join(verdicts)}.")
-    return "\n".join(sentences) if sentences else "No runs of the RedNet and its controls yet."
+            sentences.append(f"- **{title}** (`{control}`): the RedNet {'; '.join(verdicts)}.")
+    if not sentences:
+        return "No runs of the RedNet and its controls yet."
+    return "\n".join(sentences) + (
+        f"\n\nHolm's correction is for the {len(adjusted)} comparisons above, tested together: were no "
+        "network different from any other, and the comparisons independent, one or more of them would reach "
+        f"p < 0.05 by chance {1 - 0.95 ** len(adjusted):.0%} of the time."
+    )
 
 
 def main(argv=None) -> None:

@@ -122,11 +122,16 @@ def test_replace_section_needs_its_markers(tmp_path):
 
 def test_spread_and_compare_say_whether_a_difference_exceeds_the_runs_spread():
     assert comparison.spread([0.5]) == comparison.Spread(0.5, 0.0, 1)
-    assert comparison.spread([0.98, 0.99, 1.0]).percent() == "99.00 ± 1.00% (3)"
+    assert comparison.spread([0.98, 0.99, 1.0]).percent() == "99.00% (sd 1.00, n 3)"
     # equal spreads, three runs a side: Welch's 4 degrees of freedom, t = 2.776, standard error 0.0816 points
-    assert comparison.compare([0.99, 0.991, 0.989], [0.98, 0.981, 0.979]) == "ahead by 1.00 points (± 0.23)"
-    assert comparison.compare([0.98, 0.981, 0.979], [0.99, 0.991, 0.989]).startswith("behind by 1.00")
-    assert comparison.compare([0.99, 0.991, 0.989], [0.9905, 0.989, 0.9895]).startswith("within noise (+0.03")
+    assert (
+        comparison.compare([0.99, 0.991, 0.989], [0.98, 0.981, 0.979])
+        == "ahead (+1.00 points, 95% interval +0.77 to +1.23)"
+    )
+    assert comparison.compare([0.98, 0.981, 0.979], [0.99, 0.991, 0.989]).startswith("behind (-1.00")
+    assert comparison.compare([0.99, 0.991, 0.989], [0.9905, 0.989, 0.9895]).startswith(
+        "cannot be told apart (+0.03 points, 95% interval -0.17 to +0.24; detectable: 0.28)"
+    )
     assert "too few runs to tell (1 and 3)" in comparison.compare([0.9], [0.8, 0.81, 0.82])
     with pytest.raises(ValueError, match="`values` must hold at least one"):
         comparison.spread([])
@@ -148,6 +153,33 @@ def test_t_quantile_matches_students_table_and_welch_takes_the_degrees_of_freedo
         comparison.welch_t([0.9], [0.8, 0.81, 0.82])
 
 
+def test_welch_gives_the_t_test_its_interval_and_the_difference_it_could_detect():
+    # Three runs a side, sd 0.1 points each: standard error 0.0816 points, 4 degrees of freedom.
+    d = comparison.difference([0.99, 0.991, 0.989], [0.98, 0.981, 0.979])
+    assert d.points == pytest.approx(1.0) and d.noise == pytest.approx(2.776 * 0.08165, abs=1e-3)
+    assert d.p_value == pytest.approx(2.552e-4, rel=1e-3)  # t = 12.25 on 4 df (numerical integration)
+    assert d.detectable == pytest.approx((2.776 + 0.941) * 0.08165, abs=1e-3)  # t_0.975 + t_0.8
+    assert comparison.t_tail(2.776, 4) == pytest.approx(0.025, abs=1e-4)
+    assert comparison.t_tail(0.0, 7) == pytest.approx(0.5) and comparison.t_tail(1.96, math.inf) == (
+        pytest.approx(0.025, abs=1e-4)
+    )
+    # An interpolated mean's variance enters as a part of its own: three parts, Satterthwaite's df.
+    assert comparison.welch_df([(1.0, 3), (1.0, 3)]) == pytest.approx(4)
+    assert comparison.welch_df([(1.0, 3), (0.25, 5), (0.25, 5)]) == pytest.approx(2.25 / 0.53125)
+    assert comparison.welch_df([(0.0, 3), (0.0, 3)]) == math.inf
+    with pytest.raises(ValueError, match="two runs each at least, got \\[3, 1\\]"):
+        comparison.welch_df([(1.0, 3), (1.0, 1)])
+    same = comparison.difference([0.9, 0.9], [0.9, 0.9])
+    assert same.verdict == "cannot be told apart" and same.p_value == 1.0
+
+
+def test_holm_multiplies_the_kth_smallest_p_value_by_m_minus_k_plus_1_and_keeps_the_order():
+    assert comparison.holm([0.01, 0.04, 0.03]) == pytest.approx([0.03, 0.06, 0.06])
+    assert comparison.holm([0.5, 0.001]) == pytest.approx([0.5, 0.002])
+    assert comparison.holm([0.02, 0.03]) == pytest.approx([0.04, 0.04])  # never below an earlier one
+    assert comparison.holm([]) == []
+
+
 def protocol_record(model, seed, accuracy, dataset="mnist"):
     return dict(
         dataset=dataset,
@@ -167,18 +199,27 @@ def test_runs_table_shows_every_network_with_its_spread_and_the_study_beside_its
     runs.append(protocol_record("rednet", 0, 0.993))
     table = comparison.runs_table(runs)
     assert (
-        "| MNIST | conv_baseline | 99.10 ± 0.10% (3) | 98.10 ± 0.10% (3) | 100 | 2.0 | 3.0 | 98.97% |"
+        "| MNIST | conv_baseline | 99.10% (sd 0.10, n 3) | 98.10% (sd 0.10, n 3) | 100 | 2.0 | 3.0 | 98.97% |"
         in table
     )
-    assert "| MNIST | rednet | 99.30 ± 0.00% (1) |" in table
+    assert "| MNIST | rednet | 99.30% (sd 0.00, n 1) |" in table
+    wider = dict(protocol_record("rednet", 1, 0.5), width=2.0)
+    assert comparison.runs_table([*runs, wider]) == table  # the sweep's other widths are not the protocol
 
 
 def test_controls_table_compares_the_rednet_with_each_control_it_has():
     runs = [protocol_record("rednet", s, 0.99 + s / 1000) for s in range(3)]
     runs += [protocol_record("rednet_depthwise_control", s, 0.98 + s / 1000) for s in range(3)]
+    runs += [protocol_record("rednet_conv_control", s, 0.99 + s / 1000) for s in range(2)]
     table = comparison.controls_table(runs)
-    assert "| MNIST | rednet_depthwise_control |" in table and "ahead by 1.00 points" in table
-    assert "rednet_conv_control" not in table  # no records of it: no row
+    assert (
+        "| MNIST | rednet_depthwise_control | the generated, per-pixel kernel against a static KxK one per "
+        "channel | +1.00 | +0.77 to +1.23 | 3 seeds | 0.000 | 0.001 | ahead by 1.00 points |" in table
+    )
+    conv_row = "| MNIST | rednet_conv_control | involution against a 3x3 convolution, everything else equal |"
+    assert f"{conv_row} +0.05 |" in table
+    assert "3 and 2 seeds" not in table and "2 and 3 seeds" in table
+    assert "conv_matched_params" not in table  # no records of it: no row
 
 
 def test_findings_read_the_controls_table_out_per_control():
@@ -189,14 +230,18 @@ def test_findings_read_the_controls_table_out_per_control():
     runs += [protocol_record("conv_matched_params", 0, 0.5)]
     assert comparison.findings(runs).splitlines() == [
         "- **The generated, per-pixel kernel against a static KxK one per channel** "
-        "(`rednet_depthwise_control`): the RedNet is ahead by 1.00 points on MNIST; "
-        "within noise on CIFAR-10.",
+        "(`rednet_depthwise_control`): the RedNet is ahead by 1.00 points on MNIST (survives Holm's "
+        "correction); cannot be told apart from it on CIFAR-10 with 3 seeds (they would detect 0.30 points "
+        "80% of the time).",
         "- **Involution against convolution at equal parameters** (`conv_matched_params`): the RedNet is "
-        "not comparable yet (too few runs) on MNIST.",
+        "not comparable yet on MNIST (too few runs).",
+        "",
+        "Holm's correction is for the 2 comparisons above, tested together: were no network different from "
+        "any other, and the comparisons independent, one or more of them would reach p < 0.05 by chance 10% "
+        "of the time.",
     ]
-    assert comparison.difference([0.98, 0.981, 0.979], [0.99, 0.991, 0.989]) == comparison.Difference(
-        pytest.approx(-1.0), pytest.approx(0.2267, abs=1e-4), "behind"
-    )
+    d = comparison.difference([0.98, 0.981, 0.979], [0.99, 0.991, 0.989])
+    assert (d.points, d.noise, d.verdict) == (pytest.approx(-1.0), pytest.approx(0.2267, abs=1e-4), "behind")
     assert comparison.findings([]) == "No runs of the RedNet and its controls yet."
 
 
