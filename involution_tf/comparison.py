@@ -308,8 +308,8 @@ def _accuracies(records: Iterable[dict], dataset: str, model: str, key: str = "t
 
 def runs_table(records: Iterable[dict]) -> str:
     """A markdown table of every dataset and network of the validation protocol: test and validation
-    accuracy as mean (standard deviation, runs), parameters, training time; the student study's figures beside its two.
-    The frontier sweep's other widths are left out."""
+    accuracy as mean (standard deviation, runs), parameters, training time; the student study's figures
+    beside its two. The frontier sweep's other widths are left out."""
     records = at_width(records)
     lines = [
         "| dataset | model | test accuracy | validation accuracy | parameters | s / epoch | longest run min "

@@ -1,0 +1,232 @@
+"""The paper's central question at the course's scale: at the same cost, is involution more accurate?
+
+The paper answers it with a curve (RedNets of growing size against ResNets, accuracy against parameters
+and FLOPs). Here each family - the RedNet, its 3x3-convolution control and its depthwise control - is a
+curve through its widths (:data:`~involution_tf.models.WIDTHS`; the narrowed ``conv_matched_params`` is
+one more point of the convolution curve), and each RedNet is set against each control curve at its own
+cost: the control's mean accuracy interpolated linearly in log cost between the control's two neighbouring
+widths, with Welch's interval on the interpolated mean (its variance is (1 - a)² s1²/n1 + a² s2²/n2, a
+the interpolation weight; the degrees of freedom are Satterthwaite's for the three means). The interval
+carries the seed-to-seed noise of both sides, not the error of drawing a straight line between two widths.
+A RedNet whose cost lies outside the control's range of widths gets no verdict: nothing is extrapolated.
+
+Cost is the parameter count, or the measured milliseconds per training step (the step record's ``sweep``
+rows, :func:`involution_tf.train_steps.time_sweep`), each on a log scale.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from involution_tf.comparison import DATASET_NAMES, Difference, holm, spread, welch
+from involution_tf.models import INPUT_SHAPES, MATCHED_WIDTH
+from involution_tf.records import width_of
+
+__all__ = ["FAMILIES", "COSTS", "Point", "points", "Verdict", "verdicts", "verdicts_table", "summary"]
+
+# Each family of the frontier: its networks, and how the figures and verdicts name it.
+FAMILIES = {
+    "involution": (("rednet",), "RedNet (involution)"),
+    "convolution": (("rednet_conv_control", "conv_matched_params"), "3x3 convolution control"),
+    "depthwise": (("rednet_depthwise_control",), "depthwise control (static KxK)"),
+}
+# The two costs the frontier is drawn against, and how they are named.
+COSTS = {"params": "parameters", "step_ms": "ms per training step"}
+
+
+@dataclass(frozen=True)
+class Point:
+    """One network of a family at one width: its parameters, its step time (None if not measured) and
+    every run's test accuracy."""
+
+    family: str
+    model: str
+    width: float
+    params: int
+    step_ms: float | None
+    accuracies: tuple[float, ...]
+
+    def cost(self, name: str) -> float | None:
+        return self.params if name == "params" else self.step_ms
+
+
+def _width(record: dict) -> float:
+    """A record's width factor; ``conv_matched_params`` is the convolution control narrowed."""
+    return MATCHED_WIDTH[record["dataset"]] if record["model"] == "conv_matched_params" else width_of(record)
+
+
+def _step_ms(steps: dict | None, dataset: str, model: str, width: float) -> float | None:
+    for row in (steps or {}).get("sweep", {}).get("rows", []):
+        if (row["dataset"], row["model"], row["width"]) == (dataset, model, width):
+            return 1e3 * row["seconds"]
+    return None
+
+
+def points(records: Iterable[dict], dataset: str, steps: dict | None = None) -> dict[str, list[Point]]:
+    """Every family's points on ``dataset`` from the run ``records`` (any widths) and the step record
+    ``steps``, sorted by parameters."""
+    records = [r for r in records if r["dataset"] == dataset]
+    families = {}
+    for family, (model_names, _) in FAMILIES.items():
+        found = {}
+        for r in records:
+            if r["model"] in model_names:
+                found.setdefault((r["model"], _width(r)), []).append(r)
+        families[family] = sorted(
+            (
+                Point(
+                    family,
+                    model,
+                    width,
+                    runs[0]["params"],
+                    _step_ms(steps, dataset, model, width if model != "conv_matched_params" else 1.0),
+                    tuple(r["test_accuracy"] for r in runs),
+                )
+                for (model, width), runs in found.items()
+            ),
+            key=lambda p: p.params,
+        )
+    return families
+
+
+def _interpolated(curve: Sequence[Point], cost: str, at: float) -> tuple[float, list] | None:
+    """The curve's mean accuracy at cost ``at`` (linear in log cost between the two neighbouring points)
+    and the (variance of the mean, runs) of each point it weighs; None outside the curve or with a
+    point of fewer than two runs."""
+    located = sorted((p for p in curve if p.cost(cost) is not None), key=lambda p: p.cost(cost))
+    for low, high in zip(located, located[1:] or located):
+        x0, x1 = math.log(low.cost(cost)), math.log(high.cost(cost))
+        if not (x0 <= math.log(at) <= x1) or min(len(low.accuracies), len(high.accuracies)) < 2:
+            continue
+        a = 0.0 if x1 == x0 else (math.log(at) - x0) / (x1 - x0)
+        weighed = [(w, p) for w, p in ((1 - a, low), (a, high)) if w > 0]
+        mean = sum(w * spread(p.accuracies).mean for w, p in weighed)
+        parts = [
+            (w**2 * spread(p.accuracies).sd ** 2 / len(p.accuracies), len(p.accuracies)) for w, p in weighed
+        ]
+        return mean, parts
+    return None
+
+
+# The verdicts in the order the summary counts them.
+_KINDS = ("above the frontier", "below the frontier", "cannot be told apart", "no verdict")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The RedNet at one width against a control family at the same cost: the difference (None when the
+    RedNet's cost lies outside the control's curve, or either side has fewer than two runs)."""
+
+    dataset: str
+    width: float
+    control: str
+    cost: str
+    at: float | None
+    seeds: int
+    difference: Difference | None
+
+    @property
+    def kind(self) -> str:
+        """ "above the frontier", "below the frontier", "cannot be told apart" or "no verdict"."""
+        d = self.difference
+        if d is None:
+            return "no verdict"
+        return {"ahead": "above the frontier", "behind": "below the frontier"}.get(d.verdict, d.verdict)
+
+    def words(self, adjusted_p: float | None = None) -> str:
+        """The verdict in plain words; with Holm's ``adjusted_p``, whether a finding survives it."""
+        d = self.difference
+        if d is None:
+            return (
+                "no verdict: step time not measured"
+                if self.at is None
+                else "no verdict: outside the control's sizes"
+            )
+        if self.kind == "cannot be told apart":
+            return (
+                f"cannot be told apart with {self.seeds} seeds; the smallest difference these runs could "
+                f"detect is {d.detectable:.2f} points"
+            )
+        if adjusted_p is None:
+            return self.kind
+        return f"{self.kind} ({'survives' if adjusted_p < 0.05 else 'does not survive'} Holm's correction)"
+
+
+def _verdict(rednet: Point, curve: Sequence[Point], dataset: str, control: str, cost: str) -> Verdict:
+    at = rednet.cost(cost)
+    control_side = None if at is None else _interpolated(curve, cost, at)
+    if control_side is None or len(rednet.accuracies) < 2:
+        return Verdict(dataset, rednet.width, control, cost, at, len(rednet.accuracies), None)
+    mean, parts = control_side
+    ours = spread(rednet.accuracies)
+    difference = welch(100 * (ours.mean - mean), [(ours.sd**2 / ours.n, ours.n), *parts])
+    return Verdict(dataset, rednet.width, control, cost, at, ours.n, difference)
+
+
+def verdicts(records: Iterable[dict], steps: dict | None = None) -> list[Verdict]:
+    """Every RedNet width against each control family, at equal parameters and at equal step time, on
+    every dataset with records."""
+    records = list(records)
+    found = []
+    for dataset in INPUT_SHAPES:
+        families = points(records, dataset, steps)
+        for rednet in families["involution"]:
+            for control in ("convolution", "depthwise"):
+                for cost in COSTS:
+                    found.append(_verdict(rednet, families[control], dataset, control, cost))
+    return found
+
+
+def _adjusted(found: Sequence[Verdict]) -> dict[int, float]:
+    tested = [i for i, v in enumerate(found) if v.difference is not None]
+    return dict(zip(tested, holm([found[i].difference.p_value for i in tested])))
+
+
+def verdicts_table(found: Sequence[Verdict]) -> str:
+    """A markdown table of :func:`verdicts`, with Welch's p-value and Holm's adjustment for every verdict
+    of the table taken together."""
+    adjusted = _adjusted(found)
+    lines = [
+        "| dataset | RedNet width | against | at equal | RedNet minus control, points | 95% interval "
+        "| Welch p | Holm-adjusted p | verdict |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for i, v in enumerate(found):
+        d = v.difference
+        cells = (
+            ["", "", "", ""]
+            if d is None
+            else [
+                f"{d.points:+.2f}",
+                f"{d.points - d.noise:+.2f} to {d.points + d.noise:+.2f}",
+                f"{d.p_value:.3f}",
+                f"{adjusted[i]:.3f}",
+            ]
+        )
+        lines.append(
+            f"| {DATASET_NAMES[v.dataset]} | {v.width:g} | {FAMILIES[v.control][1]} | {COSTS[v.cost]} | "
+            f"{' | '.join(cells)} | {v.words(adjusted.get(i))} |"
+        )
+    return "\n".join(lines)
+
+
+def summary(found: Sequence[Verdict]) -> str:
+    """The verdicts read out: how many RedNets are above, below, or cannot be told apart from each control
+    curve, at each cost, and how many get no verdict."""
+    adjusted = _adjusted(found)
+    lines = []
+    for control in ("convolution", "depthwise"):
+        for cost in COSTS:
+            mine = [(i, v) for i, v in enumerate(found) if (v.control, v.cost) == (control, cost)]
+            if not mine:
+                continue
+            words = []
+            for i, v in mine:
+                held = v.kind.endswith("frontier") and adjusted[i] >= 0.05
+                words.append(v.kind + (" (not after Holm's correction)" if held else ""))
+            order = sorted(set(words), key=lambda w: (_KINDS.index(w.split(" (")[0]), w))
+            tally = "; ".join(f"{words.count(word)} {word}" for word in order)
+            lines.append(f"- Against the {FAMILIES[control][1]}, at equal {COSTS[cost]}: {tally}.")
+    return "\n".join(lines) or "No runs of the frontier yet."

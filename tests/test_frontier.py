@@ -1,0 +1,117 @@
+"""The frontier's verdicts: interpolation in log cost, Welch's interval on the interpolated mean, no
+extrapolation, Holm's correction, and verdicts that follow from the committed records."""
+
+import math
+
+import pytest
+
+from involution_tf import comparison, frontier, records
+
+
+def run(model, width, params, accuracy, seed, dataset="cifar10"):
+    return dict(dataset=dataset, model=model, width=width, params=params, test_accuracy=accuracy, seed=seed)
+
+
+def curve(model, sizes, spread=(0.0, 0.002, 0.004)):
+    """Three seeds of ``model`` at each (width, params, mean accuracy)."""
+    return [
+        run(model, width, params, accuracy - 0.002 + d, seed)
+        for width, params, accuracy in sizes
+        for seed, d in enumerate(spread)
+    ]
+
+
+# A convolution curve at 0.70 (10,000 params), 0.7 width (20,000: conv_matched_params), 0.80 (40,000).
+CONV = curve("rednet_conv_control", [(0.5, 10_000, 0.70), (1.0, 40_000, 0.80)]) + curve(
+    "conv_matched_params", [(1.0, 20_000, 0.75)]
+)
+
+
+def test_the_control_is_interpolated_in_log_parameters_between_its_neighbouring_widths():
+    rednet = curve("rednet", [(1.0, 20_000, 0.76), (2.0, 80_000, 0.85), (0.5, 5_000, 0.60)])
+    found = {(v.width, v.control, v.cost): v for v in frontier.verdicts(rednet + CONV)}
+    at_matched = found[1.0, "convolution", "params"]  # exactly on conv_matched_params: no interpolation
+    assert at_matched.difference.points == pytest.approx(1.0)
+    assert found[2.0, "convolution", "params"].kind == "no verdict"  # wider than the widest control
+    assert found[0.5, "convolution", "params"].words() == "no verdict: outside the control's sizes"
+    assert found[1.0, "convolution", "step_ms"].words() == "no verdict: step time not measured"
+    assert found[1.0, "depthwise", "params"].kind == "no verdict"  # no depthwise runs at all
+
+
+def test_halfway_in_log_parameters_the_interpolated_mean_halves_the_variance_of_each_neighbour():
+    rednet = curve("rednet", [(1.0, math.sqrt(20_000 * 40_000), 0.79)])
+    (v,) = [v for v in frontier.verdicts(rednet + CONV) if (v.control, v.cost) == ("convolution", "params")]
+    assert v.difference.points == pytest.approx(100 * (0.79 - 0.775))
+    sd2 = 0.002**2 / 3  # every point's variance of the mean
+    se = 100 * math.sqrt(sd2 + 0.25 * sd2 + 0.25 * sd2)
+    df = comparison.welch_df([(sd2, 3), (sd2 / 4, 3), (sd2 / 4, 3)])
+    assert v.difference.noise == pytest.approx(comparison.t_quantile(0.975, df) * se)
+    assert v.kind == "above the frontier" and v.seeds == 3
+
+
+def test_a_difference_inside_the_noise_says_what_the_runs_could_detect():
+    rednet = curve("rednet", [(1.0, 20_000, 0.7505)], spread=(0.0, 0.02, 0.04))
+    (v,) = [v for v in frontier.verdicts(rednet + CONV) if (v.control, v.cost) == ("convolution", "params")]
+    assert v.kind == "cannot be told apart"
+    assert v.words() == (
+        "cannot be told apart with 3 seeds; the smallest difference these runs could detect is "
+        f"{v.difference.detectable:.2f} points"
+    )
+    assert v.difference.detectable > abs(v.difference.points)
+
+
+def test_step_times_place_each_network_on_the_second_cost_axis():
+    rednet = curve("rednet", [(1.0, 20_000, 0.76)])
+    steps = {
+        "sweep": {
+            "rows": [
+                dict(dataset="cifar10", model="rednet", width=1.0, seconds=0.030),
+                dict(dataset="cifar10", model="rednet_conv_control", width=0.5, seconds=0.010),
+                dict(dataset="cifar10", model="rednet_conv_control", width=1.0, seconds=0.090),
+                dict(dataset="cifar10", model="conv_matched_params", width=1.0, seconds=0.020),
+            ]
+        }
+    }
+    families = frontier.points(rednet + CONV, "cifar10", steps)
+    assert [(p.model, p.step_ms) for p in families["convolution"]] == [
+        ("rednet_conv_control", 10.0),
+        ("conv_matched_params", 20.0),
+        ("rednet_conv_control", 90.0),
+    ]
+    (v,) = [
+        v
+        for v in frontier.verdicts(rednet + CONV, steps)
+        if (v.control, v.cost) == ("convolution", "step_ms")
+    ]
+    a = math.log(30 / 20) / math.log(90 / 20)  # between conv_matched_params and the width-1 control
+    assert v.difference.points == pytest.approx(100 * (0.76 - ((1 - a) * 0.75 + a * 0.80)))
+
+
+def test_the_table_adjusts_every_verdict_for_the_others_and_the_summary_counts_them():
+    rednet = curve("rednet", [(1.0, 20_000, 0.76), (0.5, 10_000, 0.69)])
+    found = frontier.verdicts(rednet + CONV)
+    table = frontier.verdicts_table(found)
+    assert "| CIFAR-10 | 1 | 3x3 convolution control | parameters | +1.00 |" in table
+    assert "above the frontier (survives Holm's correction)" in table
+    assert "| CIFAR-10 | 0.5 | 3x3 convolution control | parameters | -1.00 |" in table
+    summary = frontier.summary(found)
+    assert (
+        "- Against the 3x3 convolution control, at equal parameters: 1 above the frontier; "
+        "1 below the frontier." in summary
+    )
+    assert "at equal ms per training step: 2 no verdict." in summary
+
+
+def test_verdicts_follow_from_the_committed_records():
+    """Every verdict the notebook shows is recomputed here from results/runs.json: a RedNet is above or
+    below a control curve only where its Welch interval at that cost excludes 0."""
+    runs = records.load_records(records.DEFAULT_RUNS)
+    for v in frontier.verdicts(runs):
+        if v.difference is None:
+            continue
+        d = v.difference
+        assert (v.kind == "cannot be told apart") == (abs(d.points) <= d.noise)
+        assert v.seeds == sum(
+            r["model"] == "rednet" and r["dataset"] == v.dataset and records.width_of(r) == v.width
+            for r in runs
+        )
