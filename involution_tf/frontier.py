@@ -58,7 +58,7 @@ def _width(record: dict) -> float:
 
 
 def _step_ms(steps: dict | None, dataset: str, model: str, width: float) -> float | None:
-    for row in (steps or {}).get("sweep", {}).get("rows", []):
+    for row in (steps or {}).get("sweep", []):
         if (row["dataset"], row["model"], row["width"]) == (dataset, model, width):
             return 1e3 * row["seconds"]
     return None

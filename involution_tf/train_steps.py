@@ -19,6 +19,10 @@ recomputed at each of the K*K taps, and the transpose a following 1x1 convolutio
 needs runs the forward loop in a cache-hostile order. The "faster vs faster" column compares each
 network at its faster setting.
 
+The frontier's networks - the RedNet and its two controls at every width of the sweep, and the narrowed
+convolution network - are timed too, as ``fit`` runs them, all of a dataset's in the same rounds
+(:func:`time_sweep`): their medians place each network on the frontier's step-time axis.
+
 The involution network is timed twice more, without and with XLA, with the involution op itself
 replaced by a stand-in that costs one multiplication (:func:`zero_cost_involution`): everything else -
 the kernel generator, the BatchNorms, the 1x1 convolutions - runs and trains as before. Its ratios to
@@ -42,7 +46,7 @@ from involution_tf.benchmark import time_once
 from involution_tf.comparison import COUNTERPARTS, DATASET_NAMES, step_ratios
 from involution_tf.records import measurement, publish, readme_section
 
-__all__ = ["zero_cost_involution", "time_pair", "run", "format_report", "main"]
+__all__ = ["zero_cost_involution", "time_pair", "SWEEP", "time_sweep", "run", "format_report", "main"]
 
 QUICK_BATCH_SIZE = 8
 # Each involution network and the networks it is timed against: its convolution counterpart, and for the
@@ -71,7 +75,14 @@ def zero_cost_involution(
     return tf.reshape(grouped * kernel[..., :1], tf.shape(sampled))
 
 
-def _step(model: str, dataset: str, batch_size: int | None, xla: bool, zero_op: bool = False):
+# The networks of the frontier, as (model, width): every width of the three families, and the narrowed
+# convolution network.
+SWEEP = (*((m, w) for m in models.SWEPT_MODELS for w in models.WIDTHS), ("conv_matched_params", 1.0))
+
+
+def _step(
+    model: str, dataset: str, batch_size: int | None, xla: bool, zero_op: bool = False, width: float = 1.0
+):
     """One compiled training step of ``model`` on a fixed random batch, as a no-argument callable;
     with ``xla``, the whole step is compiled by XLA; with ``zero_op``, it is traced (here, by a first
     step) with :func:`zero_cost_involution` in place of the involution op, which the traced step keeps."""
@@ -81,7 +92,9 @@ def _step(model: str, dataset: str, batch_size: int | None, xla: bool, zero_op: 
     x = rng.random((batch, *models.input_shape(dataset)), dtype=np.float32)
     y = np.eye(10, dtype=np.float32)[rng.integers(0, 10, batch)]
     # The schedule's length sets the learning rate of a step, not its cost: any steps_per_epoch will do.
-    network = training.compiled_model(model, dataset, recipe, steps_per_epoch=100, jit_compile=xla)
+    network = training.compiled_model(
+        model, dataset, recipe, steps_per_epoch=100, jit_compile=xla, width=width
+    )
 
     def step():
         return network.train_on_batch(x, y)
@@ -117,8 +130,33 @@ def time_pair(
     return medians | {"ratio_quartiles": [float(q) for q in np.percentile(ratios, [25, 75])]}
 
 
+def time_sweep(dataset: str, repeats: int, batch_size: int | None = None) -> list[dict]:
+    """Median seconds per training step, as ``fit`` runs it, of every network of :data:`SWEEP` on
+    ``dataset``, all timed in the same rounds: one row per network, with ``quartiles``, the first and
+    third quartiles of its step over the rounds."""
+    steps = [_step(model, dataset, batch_size, xla=False, width=width) for model, width in SWEEP]
+    for step in steps * 2:  # compile, then one step more to settle the allocator, outside the timings
+        time_once(step)
+    samples = [[] for _ in steps]
+    for _ in range(repeats):
+        for times, step in zip(samples, steps):
+            times.append(time_once(step))
+    return [
+        dict(
+            dataset=dataset,
+            model=model,
+            width=width,
+            batch_size=batch_size or training.recipe_for(model, dataset).batch_size,
+            seconds=statistics.median(times),
+            quartiles=[float(q) for q in np.percentile(times, [25, 75])],
+        )
+        for (model, width), times in zip(SWEEP, samples)
+    ]
+
+
 def run(datasets: Sequence[str], repeats: int, batch_size: int | None = None) -> dict:
-    """Time every pair of :data:`PAIRS` on every dataset and return it as one JSON-ready record."""
+    """Time every pair of :data:`PAIRS` and every network of :data:`SWEEP` on every dataset and return
+    them as one JSON-ready record (the sweep's rows under ``sweep``)."""
     rows = []
     for dataset in datasets:
         for model, counterpart in PAIRS:
@@ -131,7 +169,8 @@ def run(datasets: Sequence[str], repeats: int, batch_size: int | None = None) ->
                     **time_pair(dataset, model, repeats, batch_size, counterpart),
                 )
             )
-    return measurement(repeats, rows)
+    sweep = [row for dataset in datasets for row in time_sweep(dataset, repeats, batch_size)]
+    return measurement(repeats, rows) | {"sweep": sweep}
 
 
 def format_report(record: dict) -> str:
@@ -157,6 +196,25 @@ def format_report(record: dict) -> str:
             f"{ms['zero_op_seconds']} | {ms['xla_zero_op_seconds']} | {row['counterpart']} | "
             f"{ms['counterpart_seconds']} | {ms['xla_counterpart_seconds']} | {row['batch_size']} | "
             f"{' | '.join(ratios)} |"
+        )
+    if record.get("sweep"):
+        lines += ["", _sweep_table(record["sweep"])]
+    return "\n".join(lines)
+
+
+def _sweep_table(rows: Sequence[dict]) -> str:
+    """The frontier's networks' steps, timed in the same rounds per dataset: median and quartiles."""
+    lines = [
+        "The frontier's networks, as fit runs them, every network of a dataset in the same rounds:",
+        "",
+        "| dataset | network | width | batch | ms / step | quartiles |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        low, high = (1e3 * q for q in row["quartiles"])
+        lines.append(
+            f"| {DATASET_NAMES[row['dataset']]} | {row['model']} | {row['width']:g} | {row['batch_size']} "
+            f"| {1e3 * row['seconds']:.1f} | {low:.1f}-{high:.1f} |"
         )
     return "\n".join(lines)
 

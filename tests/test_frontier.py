@@ -63,14 +63,12 @@ def test_a_difference_inside_the_noise_says_what_the_runs_could_detect():
 def test_step_times_place_each_network_on_the_second_cost_axis():
     rednet = curve("rednet", [(1.0, 20_000, 0.76)])
     steps = {
-        "sweep": {
-            "rows": [
-                dict(dataset="cifar10", model="rednet", width=1.0, seconds=0.030),
-                dict(dataset="cifar10", model="rednet_conv_control", width=0.5, seconds=0.010),
-                dict(dataset="cifar10", model="rednet_conv_control", width=1.0, seconds=0.090),
-                dict(dataset="cifar10", model="conv_matched_params", width=1.0, seconds=0.020),
-            ]
-        }
+        "sweep": [
+            dict(dataset="cifar10", model="rednet", width=1.0, seconds=0.030),
+            dict(dataset="cifar10", model="rednet_conv_control", width=0.5, seconds=0.010),
+            dict(dataset="cifar10", model="rednet_conv_control", width=1.0, seconds=0.090),
+            dict(dataset="cifar10", model="conv_matched_params", width=1.0, seconds=0.020),
+        ]
     }
     families = frontier.points(rednet + CONV, "cifar10", steps)
     assert [(p.model, p.step_ms) for p in families["convolution"]] == [

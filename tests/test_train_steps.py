@@ -37,6 +37,25 @@ def test_quick_run_times_every_pair_and_reports_the_ratio(tmp_path, capsys):
     assert 0 < low <= high
     cells = [f"{ratios[0]:.2f}x ({low:.2f}-{high:.2f})", *(f"{ratio:.2f}x" for ratio in ratios[1:])]
     assert f"| {' | '.join(cells)} |" in printed
+    # the frontier's networks: every width of the three families and the narrowed convolution network
+    assert [(row["model"], row["width"]) for row in record["sweep"]] == list(train_steps.SWEEP)
+    assert len(train_steps.SWEEP) == 10 and ("rednet", 2.0) in train_steps.SWEEP
+    wide = record["sweep"][2]
+    assert wide["seconds"] > 0 and wide["quartiles"][0] <= wide["seconds"] <= wide["quartiles"][1]
+    assert f"| MNIST | rednet | 2 | 8 | {1e3 * wide['seconds']:.1f} |" in printed
+
+
+def test_the_sweep_builds_each_network_at_its_width_in_the_same_rounds(monkeypatch):
+    built, times = [], iter(range(1, 1000))
+    monkeypatch.setattr(
+        train_steps, "_step", lambda model, *args, width, **kwargs: built.append((model, width))
+    )
+    monkeypatch.setattr(train_steps, "time_once", lambda step: next(times))
+    rows = train_steps.time_sweep("cifar10", repeats=3)
+    assert built == list(train_steps.SWEEP)
+    # 10 networks, two warm-up steps each (1-20), then three rounds: network n takes 20 + n, 30 + n, 40 + n
+    assert [row["seconds"] for row in rows] == [31 + n for n in range(10)]
+    assert rows[0]["batch_size"] == training.recipe_for("rednet", "cifar10").batch_size
 
 
 def test_each_network_is_timed_as_fit_runs_it_and_with_xla(monkeypatch):
