@@ -4,19 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import matplotlib.lines
 import matplotlib.patches
 import matplotlib.pyplot as plt
 import matplotlib.ticker
 import numpy as np
 
-from involution_tf import costs
+from involution_tf import costs, frontier
+from involution_tf.comparison import DATASET_NAMES, control_differences
 
 __all__ = [
     "show_images",
     "plot_cost_curves",
     "plot_pixel_kernels",
     "plot_benchmark",
+    "MODEL_STYLES",
     "plot_accuracy_vs_params",
+    "plot_differences",
+    "plot_frontier",
     "plot_training_curves",
     "plot_epoch_times",
     "draw_convolution_at_pixel",
@@ -140,13 +145,20 @@ def plot_benchmark(record: dict):
 
 # Colour by family (orange: involution, blue: convolution, green: depthwise convolution), marker by network
 # design (circles: the student study's networks, stars and others: the RedNet-style ones).
+# One colour and marker per network, the same in every figure.
 MODEL_STYLES = {
     "conv_baseline": ("C0", "o"),
     "involution_swap": ("C1", "o"),
-    "rednet": ("C1", "*"),
-    "rednet_conv_control": ("C0", "*"),
-    "rednet_depthwise_control": ("C2", "D"),
-    "conv_matched_params": ("C0", "s"),
+    "rednet": ("C3", "*"),
+    "rednet_conv_control": ("C2", "s"),
+    "rednet_depthwise_control": ("C4", "D"),
+    "conv_matched_params": ("C9", "^"),
+}
+# The frontier's families drawn with their networks' colours.
+FAMILY_STYLES = {
+    "involution": "rednet",
+    "convolution": "rednet_conv_control",
+    "depthwise": "rednet_depthwise_control",
 }
 
 
@@ -157,10 +169,21 @@ def _by_dataset(records: Sequence[dict]) -> dict[str, list[dict]]:
     return grouped
 
 
+def _log_axis(ax, label: str) -> None:
+    """A log x axis labelled with plain numbers at 1, 2 and 5 times each power of ten."""
+    ax.set(xscale="log", xlabel=f"{label} (log scale)")
+    plain = matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}")
+    ax.xaxis.set_major_formatter(plain)
+    ax.xaxis.set_minor_locator(matplotlib.ticker.LogLocator(subs=(2, 5)))
+    ax.xaxis.set_minor_formatter(plain)
+    ax.tick_params(axis="x", which="both", labelsize=7)
+    ax.grid(True, which="both", alpha=0.3)
+
+
 def plot_accuracy_vs_params(records: Sequence[dict]):
     """Test accuracy against parameter count (log scale, as in the paper's figures), one panel per
-    dataset, every run a point (several seeds of a network stack up at its parameter count), coloured by
-    family (see :data:`MODEL_STYLES`), one legend entry per network."""
+    dataset, every run a point (several seeds of a network stack up at its parameter count), one colour
+    per network (:data:`MODEL_STYLES`), one legend entry per network."""
     grouped = _by_dataset(records)
     fig, axes = plt.subplots(1, len(grouped), figsize=(4.6 * len(grouped), 3.8), squeeze=False)
     for ax, (dataset, runs) in zip(axes[0], grouped.items()):
@@ -176,63 +199,139 @@ def plot_accuracy_vs_params(records: Sequence[dict]):
                 alpha=0.7,
                 label=f"{model} ({len(mine)})",
             )
-        ax.set(xscale="log", xlabel="parameters (log scale)", ylabel="test accuracy (%)", title=dataset)
-        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
-        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())  # no overlapping 2x10^4 labels
-        ax.grid(True, which="both", alpha=0.3)
+        _log_axis(ax, "parameters")
+        ax.set(ylabel="test accuracy (%)", title=DATASET_NAMES.get(dataset, dataset))
     axes[0, 0].legend(fontsize=7, title="network (runs)", title_fontsize=7)
     fig.tight_layout()
     return fig
 
 
-def plot_training_curves(records: Sequence[dict]):
-    """Accuracy after every epoch on the held-out split (the validation split in the protocol's records,
-    the test set in the earlier ones), one panel per dataset, every run, one legend entry per network."""
-    grouped = _by_dataset(records)
-    held_out = "validation" if all("validation_images" in r for r in records) else "test"
-    fig, axes = plt.subplots(1, len(grouped), figsize=(4.6 * len(grouped), 3.6), squeeze=False)
-    for ax, (dataset, runs) in zip(axes[0], grouped.items()):
-        labelled = set()
-        for run in runs:
-            colour, marker = MODEL_STYLES[run["model"]]
-            accuracy = 100 * np.asarray(run["history"]["val_accuracy"])
-            label = None if run["model"] in labelled else run["model"]
-            labelled.add(run["model"])
-            ax.plot(
-                np.arange(1, len(accuracy) + 1), accuracy, colour, marker=marker, ms=4, alpha=0.7, label=label
-            )
-        ax.set(xlabel="epoch", ylabel=f"{held_out} accuracy (%)", title=dataset)
-        ax.grid(True, alpha=0.3)
-    axes[0, 0].legend(fontsize=8)
+def plot_differences(records: Sequence[dict]):
+    """Every RedNet-minus-control difference of mean test accuracy (the protocol's width) as a dot with
+    its Welch 95% interval as whiskers, a line at 0: an interval that crosses it cannot be told apart."""
+    differences = control_differences(records)
+    fig, ax = plt.subplots(figsize=(9, 0.42 * len(differences) + 1.4))
+    labels = []
+    for y, ((dataset, control), d) in enumerate(reversed(differences.items())):
+        colour = MODEL_STYLES[control][0]
+        ax.errorbar(d.points, y, xerr=d.noise or 0, fmt="o", color=colour, capsize=4)
+        labels.append(f"{DATASET_NAMES[dataset]}: against {control}")
+    ax.axvline(0, color="0.3", lw=1)
+    ax.set_yticks(range(len(labels)), labels, fontsize=8)
+    ax.set(
+        xlabel="RedNet minus control: mean test accuracy, points (whiskers: 95% interval)",
+        title="The RedNet against each control: right of 0, the RedNet is ahead",
+    )
+    ax.title.set_fontsize(10)
+    ax.grid(True, axis="x", alpha=0.3)
     fig.tight_layout()
     return fig
 
 
+def plot_frontier(records: Sequence[dict], steps: dict | None = None):
+    """The paper's Figure 1 at the course's scale: test accuracy against parameters and against measured
+    ms per training step (both log scale), one row per dataset, one curve per family through the means of
+    its widths, every run a faint point. A panel without step times says so."""
+    datasets = [d for d in DATASET_NAMES if any(r["dataset"] == d for r in records)]
+    fig, axes = plt.subplots(len(datasets), 2, figsize=(11, 3.6 * len(datasets)), squeeze=False)
+    for row, dataset in zip(axes, datasets):
+        families = frontier.points(records, dataset, steps)
+        for ax, cost in zip(row, frontier.COSTS):
+            for family, curve in families.items():
+                located = sorted((p for p in curve if p.cost(cost) is not None), key=lambda p: p.cost(cost))
+                colour, marker = MODEL_STYLES[FAMILY_STYLES[family]]
+                for p in located:
+                    ax.scatter(
+                        [p.cost(cost)] * len(p.accuracies),
+                        100 * np.array(p.accuracies),
+                        c=colour,
+                        s=12,
+                        alpha=0.35,
+                    )
+                ax.plot(
+                    [p.cost(cost) for p in located],
+                    [100 * np.mean(p.accuracies) for p in located],
+                    color=colour,
+                    marker=marker,
+                    label=frontier.FAMILIES[family][1],
+                )
+            _log_axis(ax, frontier.COSTS[cost])
+            ax.set(
+                ylabel="test accuracy (%)",
+                title=f"{DATASET_NAMES[dataset]}: accuracy against {frontier.COSTS[cost]}",
+            )
+            ax.title.set_fontsize(10)
+            if not ax.lines or not any(len(line.get_xdata()) for line in ax.lines):
+                ax.text(0.5, 0.5, "step times not measured yet", transform=ax.transAxes, ha="center")
+                ax.set(xticks=[], yticks=[], xlabel="", ylabel="")
+                ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper center", ncol=3, fontsize=8, bbox_to_anchor=(0.5, 1.0))
+    fig.tight_layout(rect=(0, 0, 1, 0.97))
+    return fig
+
+
+def plot_training_curves(records: Sequence[dict]):
+    """Accuracy after every epoch on the held-out split (the validation split in the protocol's records,
+    the test set in the earlier ones): one row per dataset, one panel per network, its mean over runs as
+    a line and the runs' range as a band; one legend for all, outside the panels."""
+    grouped = _by_dataset(records)
+    held_out = "validation" if all("validation_images" in r for r in records) else "test"
+    networks = [m for m in MODEL_STYLES if any(r["model"] == m for r in records)]
+    fig, axes = plt.subplots(
+        len(grouped), len(networks), figsize=(2.6 * len(networks), 2.3 * len(grouped)), squeeze=False
+    )
+    for row, (dataset, runs) in zip(axes, grouped.items()):
+        for ax, model in zip(row, networks):
+            curves = [100 * np.asarray(r["history"]["val_accuracy"]) for r in runs if r["model"] == model]
+            if curves:
+                length = min(map(len, curves))
+                stacked = np.stack([c[:length] for c in curves])
+                epochs = np.arange(1, length + 1)
+                colour = MODEL_STYLES[model][0]
+                ax.fill_between(epochs, stacked.min(0), stacked.max(0), color=colour, alpha=0.25)
+                ax.plot(epochs, stacked.mean(0), color=colour, label=f"{model}")
+            ax.set_title(f"{DATASET_NAMES.get(dataset, dataset)}: {model}", fontsize=7)
+            ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+            ax.tick_params(labelsize=7)
+            ax.grid(True, alpha=0.3)
+        row[0].set_ylabel(f"{held_out} accuracy (%)", fontsize=8)
+    for ax in axes[-1]:
+        ax.set_xlabel("epoch", fontsize=8)
+    handles = [matplotlib.lines.Line2D([], [], color=MODEL_STYLES[m][0], label=m) for m in networks]
+    handles.append(matplotlib.patches.Patch(color="0.6", alpha=0.4, label="range over the runs"))
+    fig.legend(handles=handles, loc="upper center", ncol=len(handles), fontsize=7, bbox_to_anchor=(0.5, 1.0))
+    fig.tight_layout(rect=(0, 0, 1, 0.95))
+    return fig
+
+
 def plot_epoch_times(records: Sequence[dict]):
-    """Seconds per training epoch (median over epochs, then over a network's runs) of every model,
-    grouped by dataset."""
+    """Seconds per training epoch of every network, grouped by dataset: the mean over a network's runs
+    (each run's median epoch) as a bar, their standard deviation as an error bar."""
     grouped = _by_dataset(records)
     models = [m for m in MODEL_STYLES if any(r["model"] == m for r in records)]
     fig, ax = plt.subplots(figsize=(9, 3.6))
     width = 0.8 / len(models)
     for n, model in enumerate(models):
-        times = [
-            np.median([r["seconds_per_epoch"] for r in runs if r["model"] == model] or [np.nan])
-            for runs in grouped.values()
-        ]
+        times = [[r["seconds_per_epoch"] for r in runs if r["model"] == model] for runs in grouped.values()]
         ax.bar(
             np.arange(len(grouped)) + n * width,
-            times,
+            [np.mean(t) if t else np.nan for t in times],
             width,
+            yerr=[np.std(t, ddof=1) if len(t) > 1 else 0 for t in times],
+            capsize=3,
             color=MODEL_STYLES[model][0],
-            hatch="//" if model.startswith("rednet") else None,
             alpha=0.85,
             label=model,
         )
     ax.set_xticks(np.arange(len(grouped)) + 0.4 - width / 2)
-    ax.set_xticklabels(list(grouped))
-    ax.set(ylabel="seconds per epoch", title=f"training time per epoch - {records[0]['device']}")
-    ax.legend(fontsize=8)
+    ax.set_xticklabels([DATASET_NAMES.get(d, d) for d in grouped])
+    ax.set(
+        ylabel="seconds per epoch",
+        title=f"Training time per epoch (mean and sd over runs), {records[0]['device']}",
+    )
+    ax.title.set_fontsize(10)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.tight_layout()
     return fig
 

@@ -6,7 +6,7 @@ matplotlib.use("Agg")
 
 import pytest  # noqa: E402
 
-from involution_tf import models, plotting, records  # noqa: E402
+from involution_tf import comparison, models, plotting, records  # noqa: E402
 
 
 def texts(fig) -> str:
@@ -69,3 +69,48 @@ def test_convolution_at_one_pixel_names_its_filters_and_sizes():
     shown = texts(plotting.draw_convolution_at_pixel(c_in=5, c_out=3, kernel_size=7))
     assert "C_out = 3 filters of 7 x 7 x 5 weights" in shown and "Y_ij: C_out = 3 values" in shown
     assert shown.count("filter ") >= 3
+
+
+def _protocol_and_sweep():
+    runs = records.at_width(records.load_records(records.DEFAULT_RUNS))
+    wider = [
+        dict(r, width=2.0, params=4 * r["params"], test_accuracy=r["test_accuracy"] + 0.001)
+        for r in runs
+        if r["model"] in models.SWEPT_MODELS
+    ]
+    return runs, wider
+
+
+def test_the_difference_chart_has_a_dot_and_its_interval_for_every_comparison_and_a_line_at_0():
+    runs, wider = _protocol_and_sweep()
+    fig = plotting.plot_differences(runs + wider)  # the sweep's other widths are not the protocol's
+    (ax,) = fig.axes
+    differences = comparison.control_differences(runs)
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert len(labels) == len(differences) == 9 and "CIFAR-10: against rednet_conv_control" in labels
+    dots = [line for line in ax.lines if line.get_marker() == "o"]
+    assert sorted(float(d.get_xdata()[0]) for d in dots) == pytest.approx(
+        sorted(d.points for d in differences.values())
+    )
+    assert any(list(line.get_xdata()) == [0, 0] for line in ax.lines)  # the line at 0
+
+
+def test_the_frontier_draws_a_curve_per_family_through_its_widths_and_says_when_steps_are_missing():
+    runs, wider = _protocol_and_sweep()
+    fig = plotting.plot_frontier(runs + wider)
+    assert len(fig.axes) == 6 and fig.axes[0].get_title() == "MNIST: accuracy against parameters"
+    rednet_curve = next(line for line in fig.axes[4].lines if line.get_label() == "RedNet (involution)")
+    assert len(rednet_curve.get_xdata()) == 2  # CIFAR-10's RedNet at widths 1 and 2
+    conv_curve = next(line for line in fig.axes[4].lines if line.get_label().startswith("3x3"))
+    assert len(conv_curve.get_xdata()) == 3  # and conv_matched_params on the convolution curve
+    assert "step times not measured yet" in texts(fig)
+    steps = {"sweep": [dict(dataset="mnist", model="rednet", width=w, seconds=0.01 * w) for w in (1.0, 2.0)]}
+    measured = plotting.plot_frontier(runs + wider, steps)
+    assert list(measured.axes[1].lines[0].get_xdata()) == pytest.approx([10.0, 20.0])
+
+
+def test_training_curves_have_a_panel_per_network_and_a_legend_outside():
+    runs, _ = _protocol_and_sweep()
+    fig = plotting.plot_training_curves(runs)
+    assert len(fig.axes) == 3 * len(models.MODELS)
+    assert fig.axes[0].get_title() == "MNIST: conv_baseline" and fig.legends and not fig.axes[0].get_legend()
