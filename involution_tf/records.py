@@ -31,6 +31,7 @@ __all__ = [
     "load_records",
     "save_record",
     "is_committed",
+    "RecordExistsError",
     "same_training",
     "width_of",
     "at_width",
@@ -85,15 +86,20 @@ _RECORD_KEY = ("dataset", "model", "seed", "width")
 _KEY_DEFAULTS = {"width": 1.0}
 
 
+class RecordExistsError(ValueError):
+    """A results file already holds the record of this training (and ``overwrite`` was not given)."""
+
+
 def save_record(path: str | os.PathLike, record: dict, overwrite: bool = False) -> None:
-    """Add ``record`` to the results file. An earlier record of the same dataset, model and seed is
-    replaced only with ``overwrite``: otherwise a ``ValueError`` says so, and the file is left as it was."""
+    """Add ``record`` to the results file. An earlier record of the same training (dataset, model, seed and
+    width) is replaced only with ``overwrite``: otherwise :class:`RecordExistsError` says so, and the file
+    is left as it was."""
     with _locked(path):
         earlier = load_records(path)
         records = [r for r in earlier if not same_training(r, record)]
         if len(records) < len(earlier) and not overwrite:
             key = ", ".join(f"{k}={_key(record, k)!r}" for k in _RECORD_KEY)
-            raise ValueError(
+            raise RecordExistsError(
                 f"`path` {path} already holds a record of {key}; pass overwrite=True (--overwrite) to "
                 "replace it."
             )

@@ -14,10 +14,13 @@ this rule does not steer a verdict.
     python -m involution_tf.runs start    # the same in the background (log: results/runs.log)
     python -m involution_tf.runs stop     # stop the background queue
 
-A stop (Ctrl-C, ``stop``, the machine's end) loses only the training in progress: the next ``run`` or
-``start`` begins with it. Records go to ``results/runs.json`` through
-:func:`~involution_tf.records.save_record`, which keeps every record when two queues (two terminals, two
-machines sharing the folder) finish at once; a training that another queue recorded meanwhile is skipped.
+A queue holds a lock on ``results/runs.pid`` (with its PID in it) while it runs and removes the file when
+it ends; ``status`` and ``stop`` trust a PID only while its lock is held, so a stale file never gets
+another process signalled (POSIX only: on Windows no queue is seen running). A stop (Ctrl-C, ``stop``, the
+machine's end) loses only the training in progress: the next ``run`` or ``start`` begins with it.
+Records go to ``results/runs.json`` through :func:`~involution_tf.records.save_record`, which keeps every
+record when two queues (two terminals, two machines sharing the folder) finish at once; a training that
+another queue recorded meanwhile is skipped.
 Never time steps or benchmarks while it runs: :mod:`involution_tf.benchmark` and
 :mod:`involution_tf.train_steps` warn when it does.
 """
@@ -25,15 +28,21 @@ Never time steps or benchmarks while it runs: :mod:`involution_tf.benchmark` and
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
 from involution_tf import comparison, data, models, training
-from involution_tf.records import DEFAULT_RUNS, at_width, load_records, same_training
+from involution_tf.records import DEFAULT_RUNS, RecordExistsError, at_width, load_records, same_training
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None
 
 __all__ = [
     "SEEDS",
@@ -158,9 +167,7 @@ def _train(results: str | os.PathLike, todo: Sequence[Job], quick: bool) -> int:
                 verbose=2,
                 width=width,
             )
-        except ValueError as error:
-            if "already holds the record" not in str(error):
-                raise
+        except RecordExistsError as error:
             print(f"    recorded by another queue meanwhile: {error}", flush=True)
             continue
         recorded += 1
@@ -168,13 +175,46 @@ def _train(results: str | os.PathLike, todo: Sequence[Job], quick: bool) -> int:
 
 
 def running() -> int | None:
-    """The PID of the background queue if one is running on this machine, else None."""
+    """The PID of the background queue if one is running on this machine, else None. A PID is trusted
+    only while the queue that wrote it holds the lock on the PID file: a file left by a queue that died,
+    whose PID may since name another process, is ignored."""
     try:
-        pid = int(PID_FILE.read_text())
-        os.kill(pid, 0)
+        with open(PID_FILE) as f:
+            if _lock(f):  # nobody holds it: no queue is running (the lock goes with the file's closing)
+                return None
+            return int(f.read())
     except (OSError, ValueError):
         return None
-    return pid
+
+
+def _lock(f) -> bool:
+    """Try to take the exclusive lock on an open file without waiting; whether it was taken (always,
+    where there are no POSIX locks)."""
+    if fcntl is None:
+        return True
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def _queue_lock() -> Iterator[None]:
+    """Hold the lock on the PID file, with this process's PID in it, while the queue runs, and remove
+    the file when the queue ends; a ``ValueError`` if another queue holds it."""
+    PID_FILE.parent.mkdir(parents=True, exist_ok=True)
+    with open(PID_FILE, "a+") as f:
+        if not _lock(f):
+            f.seek(0)
+            raise ValueError(f"a queue is already running (PID {f.read().strip()}); `stop` it first.")
+        f.truncate(0)
+        f.write(str(os.getpid()))
+        f.flush()
+        try:
+            yield
+        finally:
+            PID_FILE.unlink(missing_ok=True)
 
 
 def warn_if_running(what: str) -> None:
@@ -202,17 +242,16 @@ def start() -> int:
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
-    PID_FILE.write_text(str(process.pid))
     return process.pid
 
 
 def stop() -> bool:
-    """Stop the background queue and the training it runs; whether one was running."""
+    """Stop the background queue and the training it runs; whether one was running. Only a queue that
+    holds the PID file's lock is signalled (:func:`running`)."""
     pid = running()
     if pid is None:
         return False
     os.killpg(pid, signal.SIGTERM)
-    PID_FILE.unlink(missing_ok=True)
     return True
 
 
@@ -221,7 +260,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("command", choices=("status", "run", "start", "stop"))
     args = parser.parse_args(argv)
     if args.command == "run":
-        print(f"recorded {run()} trainings into {DEFAULT_RUNS}")
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))  # `stop`: clean up, then end
+        try:
+            with _queue_lock():
+                print(f"recorded {run()} trainings into {DEFAULT_RUNS}")
+        except ValueError as error:
+            parser.error(str(error))
     elif args.command == "start":
         try:
             print(f"queue started (PID {start()}); its log: {LOG_FILE}")

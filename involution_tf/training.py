@@ -38,6 +38,7 @@ import tensorflow as tf
 from involution_tf import data, models
 from involution_tf.records import (
     DEFAULT_RUNS,
+    RecordExistsError,
     device_name,
     is_committed,
     load_records,
@@ -208,7 +209,7 @@ def _check_results(results, key: dict, arrays, recipe: Recipe | None, overwrite:
             "recipe must write elsewhere (or nowhere)."
         )
     if not overwrite and any(same_training(r, key) for r in load_records(results)):
-        raise ValueError(
+        raise RecordExistsError(
             f"`results` {results} already holds the record of {key['dataset']} {key['model']} seed "
             f"{key['seed']} width {key['width']:g}; pass overwrite=True (--overwrite) to replace it."
         )

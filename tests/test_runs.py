@@ -1,7 +1,7 @@
 """The training queue: what it trains, in which order, that it resumes, and its background process."""
 
-import os
 import subprocess
+import sys
 
 import pytest
 
@@ -72,15 +72,73 @@ def test_a_quick_queue_never_writes_the_committed_records():
         runs.run(records.DEFAULT_RUNS, [("mnist", "involution_swap", 7)], quick=True)
 
 
-def test_the_background_queue_is_found_refused_twice_and_stopped(tmp_path, monkeypatch):
-    monkeypatch.setattr(runs, "PID_FILE", tmp_path / "runs.pid")
-    assert runs.running() is None
-    sleeper = subprocess.Popen(["sleep", "60"], start_new_session=True)
-    (tmp_path / "runs.pid").write_text(str(sleeper.pid))
-    assert runs.running() == sleeper.pid
-    with pytest.raises(ValueError, match="already running"):
-        runs.start()
-    assert runs.stop() and sleeper.wait(timeout=10) != 0
+def test_a_record_written_by_another_queue_meanwhile_is_skipped_not_fatal(tmp_path, monkeypatch):
+    """The race: the record is missing when the queue looks, and present when the training ends."""
+    trained = []
+
+    def train(model, dataset, *args, seed, **kwargs):
+        if seed == 0:
+            raise records.RecordExistsError("`results` already holds the record of that training")
+        trained.append(seed)
+
+    monkeypatch.setattr(runs.training, "train_and_evaluate", train)
+    wanted = [runs.Job("mnist", "involution_swap", 0), runs.Job("mnist", "involution_swap", 1)]
+    assert runs.run(tmp_path / "runs.json", wanted) == 1 and trained == [1]
+    monkeypatch.setattr(runs.training, "train_and_evaluate", lambda *a, **k: 1 / 0)
+    with pytest.raises(ZeroDivisionError):  # any other failure still stops the queue
+        runs.run(tmp_path / "runs.json", wanted)
+
+
+_HOLD_THE_LOCK = """
+import signal, sys, time
+from pathlib import Path
+from involution_tf import runs
+runs.PID_FILE = Path(sys.argv[1])
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+with runs._queue_lock():
+    print("locked", flush=True)
+    time.sleep(60)
+"""
+
+
+def test_a_queue_is_trusted_only_while_it_holds_the_lock_and_stop_cleans_up(tmp_path, monkeypatch):
+    pid_file = tmp_path / "runs.pid"
+    monkeypatch.setattr(runs, "PID_FILE", pid_file)
     assert runs.running() is None and not runs.stop()
-    (tmp_path / "runs.pid").write_text(str(os.getpid()))
-    runs.warn_if_running("a benchmark")  # this process stands in for a queue
+    queue = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_THE_LOCK, str(pid_file)],
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    assert queue.stdout.readline() == "locked\n"
+    assert runs.running() == queue.pid == int(pid_file.read_text())
+    with pytest.raises(ValueError, match=f"already running \\(PID {queue.pid}\\)"):
+        runs.start()
+    with pytest.raises(ValueError, match="already running"), runs._queue_lock():
+        pass  # a second queue in the foreground is refused too
+    assert runs.stop() and queue.wait(timeout=30) == 143
+    assert not pid_file.exists() and runs.running() is None
+
+
+def test_a_stale_pid_file_naming_a_live_unrelated_process_is_never_signalled(tmp_path, monkeypatch):
+    pid_file = tmp_path / "runs.pid"
+    monkeypatch.setattr(runs, "PID_FILE", pid_file)
+    sleeper = subprocess.Popen(["sleep", "60"], start_new_session=True)
+    try:
+        pid_file.write_text(str(sleeper.pid))  # a queue that died, its PID reused by another process
+        assert runs.running() is None and not runs.stop()
+        assert sleeper.poll() is None  # still alive: not signalled
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
+def test_timing_while_a_queue_runs_warns(monkeypatch, capsys):
+    monkeypatch.setattr(runs, "running", lambda: 4242)
+    runs.warn_if_running("a benchmark")
+    warning = capsys.readouterr().err
+    assert "a training queue is running (PID 4242): a benchmark shares the CPU" in warning
+    monkeypatch.setattr(runs, "running", lambda: None)
+    runs.warn_if_running("a benchmark")
+    assert capsys.readouterr().err == ""
