@@ -2,8 +2,9 @@
 and never shows the answer. The questions are in the notebooks; the solutions in ``solutions/exercises.py``
 at the top of the repository, out of the way.
 
-Answers are numbers (a count, a size), shapes (tuples, ``None`` for an unknown batch), a word, or a
-function, which the checker runs against the course's references on random inputs.
+Answers are numbers (a count, a size, what an experiment measured), shapes (tuples, ``None`` for an
+unknown batch), a word or the letter of a multiple choice, or a function, which the checker runs against
+the course's references on random inputs.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from involution_tf import comparison, costs, models, reference
+from involution_tf import comparison, costs, reference
 
-__all__ = ["Exercise", "EXERCISES", "check"]
+__all__ = ["Exercise", "EXERCISES", "is_right", "check"]
 
 
 @dataclass(frozen=True)
@@ -31,10 +32,16 @@ class Exercise:
     tolerance: float = 0.0  # relative, for numbers
 
 
+class _Unanswered(Exception):
+    """The student's function returned None: the exercise's template, not an answer yet."""
+
+
 def _runs_like(function: Callable, want: Callable, shapes: list[tuple], seed: int = 0) -> bool:
     """Whether ``function`` gives what ``want`` gives on random float64 arrays of these shapes."""
     arrays = [np.random.default_rng(seed + n).normal(size=shape) for n, shape in enumerate(shapes)]
     got = function(*arrays)
+    if got is None:
+        raise _Unanswered
     return np.shape(got) == np.shape(want(*arrays)) and np.allclose(got, want(*arrays), atol=1e-8)
 
 
@@ -42,14 +49,44 @@ def _conv1x1_is_right(function: Callable) -> bool:
     return _runs_like(function, lambda x, w: reference.conv2d(x, w[None, None]), [(2, 5, 6, 3), (3, 4)])
 
 
+# Where involution_at is tested: (K, stride, image size, output pixels) - corners, borders and the inside,
+# K = 3 and 5, strides 1 and 2, 6 channels in 3 groups, so that a solution that wraps around the border,
+# hard-codes K or the stride, or maps channels to groups the wrong way is refused.
+_AT_PIXEL_CASES = [
+    (3, 1, (6, 7), [(2, 3), (0, 0), (0, 6), (5, 0), (5, 6), (0, 3)]),
+    (5, 1, (6, 7), [(0, 0), (1, 5), (5, 6), (3, 3)]),
+    (3, 2, (7, 6), [(0, 0), (1, 1), (3, 2), (2, 0)]),
+    (5, 2, (8, 9), [(0, 4), (3, 4), (2, 1)]),
+]
+
+
 def _involution_at_is_right(function: Callable) -> bool:
-    def want(x, kernel):
-        return reference.involution(x, kernel, 3)[0, 2, 3]
+    return all(
+        _at_pixel_matches(function, k, stride, size, pixel, seed)
+        for seed, (k, stride, size, pixels) in enumerate(_AT_PIXEL_CASES)
+        for pixel in pixels
+    )
 
-    return _runs_like(lambda x, kernel: function(x, kernel, 3, 2, 3), want, [(1, 6, 7, 4), (1, 6, 7, 2, 9)])
+
+def _at_pixel_matches(function: Callable, k: int, stride: int, size: tuple, pixel: tuple, seed: int) -> bool:
+    """Whether ``function(x, kernel, k, stride, i, j)`` gives the reference's output pixel (i, j) for a
+    random image of ``size`` with 6 channels in 3 groups."""
+    rng = np.random.default_rng(seed)
+    out = [-(-n // stride) for n in size]
+    x, kernel = rng.normal(size=(1, *size, 6)), rng.normal(size=(1, *out, 3, k * k))
+    got = function(x, kernel, k, stride, *pixel)
+    if got is None:
+        raise _Unanswered
+    want = reference.involution(x, kernel, k, stride)[(0, *pixel)]
+    return np.shape(got) == np.shape(want) and np.allclose(got, want, atol=1e-8)
 
 
-_A, _B = [0.990, 0.992, 0.991], [0.985, 0.987, 0.983]  # the runs of exercise comparison.noise
+_A, _B = [0.990, 0.992, 0.991], [0.985, 0.987, 0.983]  # the runs of the comparison exercises
+
+
+def _half_width() -> float:
+    """The 95% interval's half-width of A minus B, in points."""
+    return 100 * comparison.welch_t(_A, _B) * comparison.standard_error(_A, _B)
 
 
 EXERCISES: dict[str, Exercise] = {
@@ -59,15 +96,19 @@ EXERCISES: dict[str, Exercise] = {
     ),
     "conv.params": Exercise(
         "every output channel has a K x K x C_in filter and one bias.",
-        expected=lambda: costs.conv2d_params(32, 64, 3),
+        expected=lambda: costs.conv2d_params(24, 48, 5),
     ),
     "conv.macs": Exercise(
         "each output value sums K x K x C_in products.",
-        expected=lambda: costs.conv2d_macs(28, 28, 32, 64, 3),
+        expected=lambda: costs.conv2d_macs(20, 20, 24, 48, 5),
     ),
     "conv.one_by_one": Exercise(
-        "a 1x1 convolution mixes the channels of each pixel alone: x @ w over the last axis.",
+        "with a 1 x 1 window, what is left of the sum over the window and the input channels?",
         test=_conv1x1_is_right,
+    ),
+    "conv.shift_with_stride": Exercise(
+        "a convolution commutes with shifts; then the stride keeps every other output pixel.",
+        expected=lambda: 1,
     ),
     "involution.kernel_shape": Exercise(
         "one K x K kernel per output pixel and per group: G = C / group_channels.",
@@ -79,24 +120,35 @@ EXERCISES: dict[str, Exercise] = {
     ),
     "involution.params": Exercise(
         "count the reduce 1x1 convolution (no bias), BatchNorm's four vectors and the span 1x1 convolution.",
-        expected=lambda: costs.involution_params(64, 7, 16, 4),
+        expected=lambda: costs.involution_params(32, 5, 8, 2),
     ),
     "involution.at_pixel": Exercise(
-        "sum over the K x K window centred on (i, j), zero outside the image; group g = c // (C / G).",
+        "output pixel (i, j) reads the K x K window centred on input pixel (i * stride, j * stride), zero "
+        "outside the image; channel c belongs to group c // (C / G).",
         test=_involution_at_is_right,
+    ),
+    "involution.what_changes": Exercise(
+        "which input does phi read to make the kernel of pixel (i, j), and which inputs does the weighted "
+        "sum read?",
+        expected=lambda: "b",
     ),
     "layer.output_shape": Exercise(
         "the stride divides the size rounding up; involution keeps the channels.",
-        expected=lambda: (None, 16, 16, 32),
+        expected=lambda: (None, 7, 7, 32),
     ),
     "layer.patch_mebibytes": Exercise(
         "K x K copies of every input value, 4 bytes each, 2**20 bytes in a MiB.",
-        expected=lambda: 32 * 56 * 56 * 64 * 7 * 7 * 4 / 2**20,
+        expected=lambda: 16 * 28 * 28 * 128 * 5 * 5 * 4 / 2**20,
         tolerance=0.01,
     ),
     "layer.kernel_values_per_pixel": Exercise(
         "each output pixel gets one K x K kernel per group.",
-        expected=lambda: 7 * 7 * (64 // 16),
+        expected=lambda: 5 * 5 * (96 // 8),
+    ),
+    "layer.shift": Exercise(
+        "compare the two away from the borders (the zero padding differs there); float32 rounding is "
+        "about 1e-6.",
+        expected=lambda: 0.0,
     ),
     "comparison.noise": Exercise(
         "the standard error of a difference of means is sqrt(s1²/n1 + s2²/n2), s the sample standard "
@@ -104,26 +156,34 @@ EXERCISES: dict[str, Exercise] = {
         expected=lambda: 100 * comparison.standard_error(_A, _B),
         tolerance=0.01,
     ),
+    "comparison.half_width": Exercise(
+        "Student's t for Welch's degrees of freedom (comparison.welch_t) times the standard error, in "
+        "points.",
+        expected=_half_width,
+        tolerance=0.01,
+    ),
     "comparison.verdict": Exercise(
-        "compare the difference of the means, in points, with t times the standard error you computed.",
+        "is 0 inside the interval, the difference of the means plus or minus the half-width?",
         expected=lambda: comparison.difference(_A, _B).verdict,
     ),
-    "comparison.parameter_ratio": Exercise(
-        "count_params() of both networks, the RedNet's divided by its control's.",
-        expected=lambda: (
-            models.build_model("rednet", "mnist").count_params()
-            / models.build_model("rednet_conv_control", "mnist").count_params()
-        ),
-        tolerance=0.005,
+    "comparison.depthwise_saving": Exercise(
+        "the involution's parameters are its kernel generator's (costs.involution_params counts them); a "
+        "depthwise K x K convolution without bias has K x K weights per channel.",
+        expected=lambda: costs.involution_params(32, 3, 4, 2) - 3 * 3 * 32,
     ),
 }
 
 
-def _is_right(name: str, answer: Any) -> bool:
+def is_right(name: str, answer: Any) -> bool:
+    """Whether ``answer`` to exercise ``name`` is right (what :func:`check` says, as a bool)."""
+    if name not in EXERCISES:
+        raise ValueError(f"`name` must be one of {sorted(EXERCISES)}, got {name!r}.")
     exercise = EXERCISES[name]
     if exercise.test is not None:
         try:
             return callable(answer) and exercise.test(answer)
+        except _Unanswered:
+            raise
         except Exception:  # a student's function may fail in any way: that is a wrong answer
             return False
     expected = exercise.expected()
@@ -133,18 +193,21 @@ def _is_right(name: str, answer: Any) -> bool:
         return isinstance(answer, str) and answer.strip().lower() == expected
     if isinstance(answer, bool) or not isinstance(answer, (int, float, np.number)):
         return False
+    if expected == 0:
+        return abs(answer) < 1e-3
     return math.isclose(
         answer, expected, rel_tol=exercise.tolerance, abs_tol=0 if exercise.tolerance else 0.5
     )
 
 
-def check(name: str, answer: Any) -> bool:
-    """Print whether ``answer`` to exercise ``name`` is right, with a hint when it is not; return it."""
-    if name not in EXERCISES:
-        raise ValueError(f"`name` must be one of {sorted(EXERCISES)}, got {name!r}.")
-    if answer is None:
-        print(f"{name}: not answered yet - replace None with your answer.")
-        return False
-    right = _is_right(name, answer)
-    print(f"{name}: right." if right else f"{name}: not yet. Hint: {EXERCISES[name].hint}")
-    return right
+def check(name: str, answer: Any) -> None:
+    """Print whether ``answer`` to exercise ``name`` is right, with a hint when it is not (never the
+    answer), or that it is not answered yet: ``None``, or a function that returns ``None``."""
+    try:
+        right = answer is not None and is_right(name, answer)
+    except _Unanswered:
+        right = None
+    if answer is None or right is None:
+        print(f"{name}: not answered yet.")
+    else:
+        print(f"{name}: right." if right else f"{name}: not yet. Hint: {EXERCISES[name].hint}")

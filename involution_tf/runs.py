@@ -33,6 +33,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
@@ -242,6 +243,12 @@ def start() -> int:
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
+    for _ in range(600):  # until the queue holds its lock, so that `status` right after sees it
+        if running() == process.pid:
+            return process.pid
+        if process.poll() is not None:
+            raise ValueError(f"the queue ended at once (exit status {process.returncode}); see {LOG_FILE}.")
+        time.sleep(0.1)
     return process.pid
 
 

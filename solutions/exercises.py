@@ -6,7 +6,7 @@ one of them through its checker.
 
 import numpy as np
 
-from involution_tf import models
+from involution_tf import comparison
 
 
 def conv1x1(x, w):
@@ -14,20 +14,35 @@ def conv1x1(x, w):
     return x @ w
 
 
-def involution_at(x, kernel, k, i, j):
-    """The involution's output at pixel (i, j) of image 0, stride 1: for every channel c of group g, the
-    K x K window around (i, j) weighted by that pixel's kernel of group g (zero outside the image)."""
+def involution_at(x, kernel, k, stride, i, j):
+    """The involution's output at output pixel (i, j) of image 0: for every channel c of group g, the
+    K x K window centred on input pixel (i * stride, j * stride), weighted by that output pixel's kernel
+    of group g, zero outside the image (never wrapped around)."""
     _, height, width, channels = x.shape
     groups = kernel.shape[3]
     out = np.zeros(channels)
     for c in range(channels):
-        g = c // (channels // groups)
+        g = c // (channels // groups)  # consecutive blocks of C / G channels
         for u in range(k):
             for v in range(k):
-                a, b = i + u - k // 2, j + v - k // 2
+                a, b = i * stride + u - k // 2, j * stride + v - k // 2
                 if 0 <= a < height and 0 <= b < width:
                     out[c] += kernel[0, i, j, g, u * k + v] * x[0, a, b, c]
     return out
+
+
+def layer_shift_difference():
+    """The experiment of exercise layer.shift: an Involution layer (stride 1) on a random batch and on the
+    batch shifted by two pixels; away from the borders, shifting the output gives the output of the
+    shifted input, up to float32 rounding. phi reads one pixel at a time, so the kernel moves with the
+    content: involution is translation-equivariant at stride 1, though its kernels differ by position."""
+    from involution_tf.layers import Involution
+
+    layer = Involution(kernel_size=3, group_channels=4)
+    x = np.random.default_rng(0).random((1, 16, 16, 8), dtype=np.float32)
+    shifted = np.roll(x, 2, axis=1)
+    y, y_shifted = np.asarray(layer(x)), np.asarray(layer(shifted))
+    return float(np.abs(np.roll(y, 2, axis=1) - y_shifted)[:, 4:-4, 4:-4].max())
 
 
 def _standard_error(a, b):
@@ -39,20 +54,28 @@ _A, _B = [0.990, 0.992, 0.991], [0.985, 0.987, 0.983]
 
 SOLUTIONS = {
     "conv.same_shape": (1, -(-28 // 2), -(-28 // 2), 16),
-    "conv.params": 3 * 3 * 32 * 64 + 64,
-    "conv.macs": 28 * 28 * 64 * (3 * 3 * 32),
+    "conv.params": 5 * 5 * 24 * 48 + 48,
+    "conv.macs": 20 * 20 * 48 * (5 * 5 * 24),
     "conv.one_by_one": conv1x1,
+    # the convolution's output shifts by 2 pixels; stride 2 keeps every other one: 1 pixel
+    "conv.shift_with_stride": 2 // 2,
     "involution.kernel_shape": (2, 9, 9, 16 // 4, 3 * 3),
     "involution.group_of_channel": 37 // (64 // 4),
-    # reduce 1x1 (64 -> 16, no bias) + BatchNorm (4 x 16) + span 1x1 (16 -> 49 x 4, with bias)
-    "involution.params": 64 * 16 + 4 * 16 + 16 * 49 * 4 + 49 * 4,
+    # reduce 1x1 (32 -> 16, no bias) + BatchNorm (4 x 16) + span 1x1 (16 -> 25 x 4, with bias)
+    "involution.params": 32 * 16 + 4 * 16 + 16 * 25 * 4 + 25 * 4,
     "involution.at_pixel": involution_at,
-    "layer.output_shape": (None, -(-31 // 2), -(-31 // 2), 32),
-    "layer.patch_mebibytes": 32 * 56 * 56 * 64 * 7 * 7 * 4 / 2**20,
-    "layer.kernel_values_per_pixel": 7 * 7 * (64 // 16),
+    # phi reads X_ij alone: the kernel does not change; the weighted sum reads the whole window: it does
+    "involution.what_changes": "b",
+    "layer.output_shape": (None, -(-20 // 3), -(-20 // 3), 32),
+    "layer.patch_mebibytes": 16 * 28 * 28 * 128 * 5 * 5 * 4 / 2**20,
+    "layer.kernel_values_per_pixel": 5 * 5 * (96 // 8),
+    "layer.shift": layer_shift_difference(),
     "comparison.noise": _standard_error(_A, _B),
-    # the means differ by 100 * (0.991 - 0.985) = 0.6 points; t x standard error = 3.22 x 0.129 = 0.42 points
+    # t = 3.22 for Welch's degrees of freedom, times the standard error 0.129 points
+    "comparison.half_width": comparison.welch_t(_A, _B) * _standard_error(_A, _B),
+    # the means differ by 100 * (0.991 - 0.985) = 0.6 points, more than the half-width (0.42): 0 is outside
     "comparison.verdict": "ahead",
-    "comparison.parameter_ratio": models.build_model("rednet", "mnist").count_params()
-    / models.build_model("rednet_conv_control", "mnist").count_params(),
+    # involution (C = 32, K = 3, 4 channels a group, reduction 2): reduce 32 * 16, BatchNorm 4 * 16, span
+    # 16 * 72 + 72 = 1,800 parameters; a 3x3 depthwise convolution without bias: 9 * 32 = 288
+    "comparison.depthwise_saving": 32 * 16 + 4 * 16 + 16 * 72 + 72 - 9 * 32,
 }

@@ -22,7 +22,8 @@ def test_every_exercise_has_a_solution():
 
 @pytest.mark.parametrize("name", sorted(exercises.EXERCISES))
 def test_the_solution_is_right_and_the_check_shows_no_answer(name, capsys):
-    assert exercises.check(name, solutions.SOLUTIONS[name])
+    assert exercises.is_right(name, solutions.SOLUTIONS[name])
+    assert exercises.check(name, solutions.SOLUTIONS[name]) is None  # nothing left in a notebook's output
     assert capsys.readouterr().out == f"{name}: right.\n"
 
 
@@ -33,13 +34,14 @@ def wrong(answer):
     if isinstance(answer, tuple):
         return tuple(a + 1 if isinstance(a, int) else a for a in answer)
     if isinstance(answer, str):
-        return "behind"
+        return "behind" if len(answer) > 1 else "a"
     return answer * 1.5 + 1
 
 
 @pytest.mark.parametrize("name", sorted(exercises.EXERCISES))
 def test_a_wrong_answer_is_refused_with_a_hint_that_does_not_give_it_away(name, capsys):
-    assert not exercises.check(name, wrong(solutions.SOLUTIONS[name]))
+    assert not exercises.is_right(name, wrong(solutions.SOLUTIONS[name]))
+    exercises.check(name, wrong(solutions.SOLUTIONS[name]))
     printed = capsys.readouterr().out
     assert printed.startswith(f"{name}: not yet. Hint: ")
     expected = exercises.EXERCISES[name].expected
@@ -48,10 +50,50 @@ def test_a_wrong_answer_is_refused_with_a_hint_that_does_not_give_it_away(name, 
 
 
 def test_a_function_that_fails_is_a_wrong_answer_and_none_is_no_answer(capsys):
-    assert not exercises.check("conv.one_by_one", lambda x, w: 1 / 0)
-    assert not exercises.check("conv.params", None)
-    assert "not answered yet" in capsys.readouterr().out
-    assert not exercises.check("conv.params", True)  # a bool is no count
+    assert not exercises.is_right("conv.one_by_one", lambda x, w: 1 / 0)
+    exercises.check("conv.params", None)
+    exercises.check("conv.one_by_one", lambda x, w: None)  # the notebook's template, unchanged
+    assert capsys.readouterr().out == "conv.params: not answered yet.\nconv.one_by_one: not answered yet.\n"
+    assert not exercises.is_right("conv.params", True)  # a bool is no count
+
+
+def _at(
+    x,
+    kernel,
+    k,
+    stride,
+    i,
+    j,
+    index=lambda a, n: a,
+    group=lambda c, channels, groups: c // (channels // groups),
+):
+    """involution_at with its border handling and channel-to-group map as parameters, to make wrong ones."""
+    _, height, width, channels = x.shape
+    groups, out = kernel.shape[3], np.zeros(x.shape[3])
+    for c in range(channels):
+        for u in range(k):
+            for v in range(k):
+                a, b = index(i * stride + u - k // 2, height), index(j * stride + v - k // 2, width)
+                if 0 <= a < height and 0 <= b < width:
+                    out[c] += kernel[0, i, j, group(c, channels, groups), u * k + v] * x[0, a, b, c]
+    return out
+
+
+@pytest.mark.parametrize(
+    "wrong_solution",
+    [
+        lambda x, kernel, k, s, i, j: _at(x, kernel, k, s, i, j, index=lambda a, n: a % n),  # wraps around
+        lambda x, kernel, k, s, i, j: _at(x, kernel, k, s, i, j, index=lambda a, n: min(max(a, 0), n - 1)),
+        lambda x, kernel, k, s, i, j: _at(x, kernel, 3, s, i, j) if k == 3 else np.zeros(x.shape[3]),
+        lambda x, kernel, k, s, i, j: _at(x, kernel, k, 1, i, j),  # ignores the stride
+        lambda x, kernel, k, s, i, j: _at(x, kernel, k, s, i, j, group=lambda c, n, g: c % g),  # interleaved
+        lambda x, kernel, k, s, i, j: _at(x, kernel, k, s, j, i),  # rows and columns swapped
+    ],
+    ids=["wraps", "clamps", "K=3 only", "no stride", "groups interleaved", "transposed"],
+)
+def test_involution_at_pixel_refuses_each_kind_of_wrong_solution(wrong_solution):
+    assert exercises.is_right("involution.at_pixel", solutions.involution_at)
+    assert not exercises.is_right("involution.at_pixel", wrong_solution)
 
 
 def test_an_unknown_exercise_is_named_in_the_error():
