@@ -128,9 +128,9 @@ EXERCISES: dict[str, Exercise] = {
         test=_involution_at_is_right,
     ),
     "involution.what_changes": Exercise(
-        "which input does phi read to make the kernel of pixel (i, j), and which inputs does the weighted "
-        "sum read?",
-        expected=lambda: "b",
+        "with a stride, which input pixels does phi read to make the kernel of output pixel (i, j), and "
+        "which does the weighted sum read?",
+        expected=lambda: "a",
     ),
     "layer.output_shape": Exercise(
         "the stride divides the size rounding up; involution keeps the channels.",
@@ -146,8 +146,8 @@ EXERCISES: dict[str, Exercise] = {
         expected=lambda: 5 * 5 * (96 // 8),
     ),
     "layer.shift": Exercise(
-        "compare the two away from the borders (the zero padding differs there); float32 rounding is "
-        "about 1e-6.",
+        "compare the two away from the borders (the zero padding and np.roll's wrap-around differ there); "
+        "float32 rounding is about 1e-6.",
         expected=lambda: 0.0,
     ),
     "comparison.noise": Exercise(

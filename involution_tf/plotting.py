@@ -527,21 +527,25 @@ def draw_weight_sharing(positions: int = 6, channels: int = 8, group_channels: i
     return fig
 
 
-def draw_bottlenecks(kernel_size: int = 7):
-    """The ResNet bottleneck beside the RedNet one: the same block but for its spatial layer."""
+def draw_bottlenecks(kernel_size: int = 7, expansion: int = 4):
+    """The ResNet bottleneck beside the RedNet one: the same block but for its spatial layer. A block's
+    output has ``expansion`` times the channels of its middle (ResNet and the paper: 4; this course's
+    networks: 2)."""
     fig, ax = plt.subplots(figsize=(8, 4.6))
     ax.set(xlim=(0, 8), ylim=(0, 7))
     ax.axis("off")
+    narrow = f"C/{expansion}"
+    k = kernel_size
     for x0, title, spatial, colour in (
-        (2, "ResNet bottleneck", "3x3 convolution, C/4 -> C/4", "#dbe9f6"),
-        (6, "RedNet bottleneck", f"{kernel_size}x{kernel_size} involution, C/4 channels", "#fde2c8"),
+        (2, "ResNet-style bottleneck", f"3x3 convolution, {narrow} -> {narrow}", "#dbe9f6"),
+        (6, "RedNet bottleneck", f"{k}x{k} involution, {narrow} channels", "#fde2c8"),
     ):
         ax.text(x0, 6.6, title, ha="center", fontsize=10, weight="bold")
         layers = [
             "input, C channels",
-            "1x1 conv C -> C/4, BN, ReLU",
+            f"1x1 conv C -> {narrow}, BN, ReLU",
             spatial + ", BN, ReLU",
-            "1x1 conv C/4 -> C, BN",
+            f"1x1 conv {narrow} -> C, BN",
             "add the input, ReLU",
         ]
         for n, text in enumerate(layers):

@@ -32,17 +32,17 @@ def involution_at(x, kernel, k, stride, i, j):
 
 
 def layer_shift_difference():
-    """The experiment of exercise layer.shift: an Involution layer (stride 1) on a random batch and on the
-    batch shifted by two pixels; away from the borders, shifting the output gives the output of the
-    shifted input, up to float32 rounding. phi reads one pixel at a time, so the kernel moves with the
-    content: involution is translation-equivariant at stride 1, though its kernels differ by position."""
+    """The experiment of exercise layer.shift: an Involution layer with stride 2 on a random batch and on
+    the batch shifted down by two pixels; away from the borders, the output of the shifted input is the
+    output shifted down by one pixel, exactly. With stride 2 a 2-pixel shift moves every 2x2 block phi
+    averages, and every window, onto the next output pixel's; a 1-pixel shift moves them off the output
+    grid, and the output changes (as a strided convolution's does)."""
     from involution_tf.layers import Involution
 
-    layer = Involution(kernel_size=3, group_channels=4)
+    layer = Involution(kernel_size=3, strides=2, group_channels=4)
     x = np.random.default_rng(0).random((1, 16, 16, 8), dtype=np.float32)
-    shifted = np.roll(x, 2, axis=1)
-    y, y_shifted = np.asarray(layer(x)), np.asarray(layer(shifted))
-    return float(np.abs(np.roll(y, 2, axis=1) - y_shifted)[:, 4:-4, 4:-4].max())
+    y, y_shifted = np.asarray(layer(x)), np.asarray(layer(np.roll(x, 2, axis=1)))
+    return float(np.abs(np.roll(y, 1, axis=1) - y_shifted)[:, 2:6].max())
 
 
 def _standard_error(a, b):
@@ -64,8 +64,9 @@ SOLUTIONS = {
     # reduce 1x1 (32 -> 16, no bias) + BatchNorm (4 x 16) + span 1x1 (16 -> 25 x 4, with bias)
     "involution.params": 32 * 16 + 4 * 16 + 16 * 25 * 4 + 25 * 4,
     "involution.at_pixel": involution_at,
-    # phi reads X_ij alone: the kernel does not change; the weighted sum reads the whole window: it does
-    "involution.what_changes": "b",
+    # with stride 2, phi reads the average of the 2x2 block (2i..2i+1, 2j..2j+1): the kernel changes; the
+    # 3x3 window centred on (2i, 2j) holds (2i+1, 2j+1) too: the output changes with it
+    "involution.what_changes": "a",
     "layer.output_shape": (None, -(-20 // 3), -(-20 // 3), 32),
     "layer.patch_mebibytes": 16 * 28 * 28 * 128 * 5 * 5 * 4 / 2**20,
     "layer.kernel_values_per_pixel": 5 * 5 * (96 // 8),

@@ -34,7 +34,7 @@ def wrong(answer):
     if isinstance(answer, tuple):
         return tuple(a + 1 if isinstance(a, int) else a for a in answer)
     if isinstance(answer, str):
-        return "behind" if len(answer) > 1 else "a"
+        return "behind" if len(answer) > 1 else "c" if answer != "c" else "a"
     return answer * 1.5 + 1
 
 
@@ -104,3 +104,21 @@ def test_an_unknown_exercise_is_named_in_the_error():
 @pytest.mark.parametrize("name", sorted(exercises.EXERCISES))
 def test_every_exercise_is_asked_in_a_notebook(name):
     assert sum(f'exercises.check(\\"{name}\\"' in text for text in NOTEBOOKS) == 1
+
+
+def test_what_changes_is_what_the_keras_layer_does():
+    """Exercise involution.what_changes, run: stride 2, the input pixel (2i + 1, 2j + 1) changed."""
+    from involution_tf.layers import Involution
+
+    layer = Involution(kernel_size=3, strides=2, group_channels=4)
+    x = np.random.default_rng(0).random((1, 8, 8, 8), dtype=np.float32)
+    changed = x.copy()
+    changed[0, 2 * 2 + 1, 2 * 1 + 1] += 1.0  # output pixel (i, j) = (2, 1)
+    layer(x)  # builds it
+    layer.norm.beta.assign(np.full(layer.norm.beta.shape, 3.0))  # BatchNorm's shift keeps phi's ReLU open
+    kernel_moved = np.abs(np.asarray(layer.generate_kernel(changed)) - np.asarray(layer.generate_kernel(x)))
+    output_moved = np.abs(np.asarray(layer(changed)) - np.asarray(layer(x)))
+    answer = {(True, True): "a", (False, True): "b", (False, False): "c", (True, False): "d"}[
+        (kernel_moved[0, 2, 1].max() > 1e-6, output_moved[0, 2, 1].max() > 1e-6)
+    ]
+    assert exercises.is_right("involution.what_changes", answer)

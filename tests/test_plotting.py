@@ -40,6 +40,8 @@ def test_the_bottlenecks_differ_in_their_spatial_layer_only():
     shown = texts(plotting.draw_bottlenecks(kernel_size=7))
     assert "3x3 convolution" in shown and "7x7 involution" in shown
     assert shown.count("1x1 conv C -> C/4") == 2
+    course = texts(plotting.draw_bottlenecks(kernel_size=3, expansion=2))
+    assert "3x3 involution, C/2 channels" in course and course.count("1x1 conv C/2 -> C, BN") == 2
 
 
 @pytest.mark.parametrize("dataset", sorted(models.INPUT_SHAPES))
