@@ -33,19 +33,29 @@ __all__ = [
 
 
 def show_images(images: Sequence[np.ndarray], titles: Sequence[str], ncols: int | None = None, cmap="gray"):
-    """A row (or grid) of images with titles; signed images get a diverging colour map centred on 0."""
+    """A row (or grid) of images with titles. Signed images get a diverging colour map centred on 0 and a
+    colour bar that says which sign is red; others a scale from 0 (black), so that a constant image shows
+    its level rather than an autoscaled blank."""
     ncols = ncols or len(images)
     nrows = -(-len(images) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(2.2 * ncols, 2.3 * nrows), squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(2.6 * ncols, 2.3 * nrows), squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
     for ax, image, title in zip(axes.flat, images, titles):
         image = np.asarray(image)
         if image.ndim == 2 and image.min() < 0:
             limit = np.abs(image).max() or 1.0
-            ax.imshow(image, cmap="RdBu_r", vmin=-limit, vmax=limit)
+            shown = ax.imshow(image, cmap="RdBu_r", vmin=-limit, vmax=limit)
+            bar = fig.colorbar(shown, ax=ax, fraction=0.046, pad=0.03)
+            bar.set_label("red > 0, blue < 0", fontsize=7)
+            bar.ax.tick_params(labelsize=6)
+        elif image.ndim == 2:
+            shown = ax.imshow(image, cmap=cmap, vmin=0, vmax=max(float(image.max()), 1e-12))
+            fig.colorbar(shown, ax=ax, fraction=0.046, pad=0.03).ax.tick_params(labelsize=6)
         else:
-            ax.imshow(image, cmap=cmap if image.ndim == 2 else None)
+            ax.imshow(image)
+        ax.axis("on")
+        ax.set(xticks=[], yticks=[])
         ax.set_title(title, fontsize=9)
     fig.tight_layout()
     return fig
@@ -53,25 +63,28 @@ def show_images(images: Sequence[np.ndarray], titles: Sequence[str], ncols: int 
 
 def plot_cost_curves(channels: Sequence[int], kernel_sizes: Sequence[int], group_channels: int = 16):
     """Parameters and multiply-adds of a C -> C convolution and an involution, against C and K."""
+    counts = {  # what each panel counts: (convolution, involution) as functions of C and K
+        "parameters": (
+            lambda c, k: costs.conv2d_params(c, c, k),
+            lambda c, k: costs.involution_params(c, k, group_channels),
+        ),
+        "multiply-adds on a 56x56 image": (
+            lambda c, k: costs.conv2d_macs(56, 56, c, c, k),
+            lambda c, k: costs.involution_macs(56, 56, c, k, group_channels),
+        ),
+    }
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
-    for k, style in zip(kernel_sizes, ("-", "--", ":")):
-        axes[0].plot(
-            channels, [costs.conv2d_params(c, c, k) for c in channels], "C0" + style, label=f"conv K={k}"
-        )
-        axes[0].plot(
-            channels,
-            [costs.involution_params(c, k, group_channels) for c in channels],
-            "C1" + style,
-            label=f"involution K={k}",
-        )
-        axes[1].plot(channels, [costs.conv2d_macs(56, 56, c, c, k) for c in channels], "C0" + style)
-        axes[1].plot(
-            channels, [costs.involution_macs(56, 56, c, k, group_channels) for c in channels], "C1" + style
-        )
-    for ax, title in zip(axes, ("parameters", "multiply-adds on a 56x56 image")):
-        ax.set(xscale="log", yscale="log", xlabel="channels C (in = out)", title=title)
+    for ax, (title, (conv, involution)) in zip(axes, counts.items()):
+        for k, style in zip(kernel_sizes, ("-", "--", ":")):
+            ax.plot(channels, [conv(c, k) for c in channels], "C0" + style, label=f"convolution, K={k}")
+            ax.plot(channels, [involution(c, k) for c in channels], "C1" + style, label=f"involution, K={k}")
+        ax.set(xscale="log", yscale="log", xlabel="channels C (in = out)")
+        ax.set_ylabel(f"{title.split(' on ')[0]} (log scale)")
+        ax.set_title(title, fontsize=10)
+        ax.set_xticks(channels, [str(c) for c in channels])
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         ax.grid(True, which="both", alpha=0.3)
-    axes[0].legend(fontsize=8)
+        ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
 
@@ -109,42 +122,58 @@ def _shape_label(shape: Sequence[int]) -> str:
     return f"batch {b}, {h}x{w}\nC={c}, K={k}, G={g}"
 
 
+# The benchmark's contenders and passes as the notebooks' text names them.
+CONTENDER_NAMES = {
+    "involution_tf": "the op (ops.involution)",
+    "Involution": "the Keras layer (with phi)",
+    "extract_patches": "extract_patches (Keras example)",
+    "Conv2D": "Conv2D",
+    "DepthwiseConv2D": "DepthwiseConv2D",
+}
+PASS_NAMES = {"forward": "forward", "forward_backward": "forward + backward"}
+
+
 def plot_benchmark(record: dict):
     """Time of each contender relative to Conv2D (linear axis, 1 = as fast as Conv2D), forward and
     forward+backward, per shape; and the op's time against its memory-traffic bound."""
     rows = record["rows"]
     names = list(rows[0]["timings"])
     labels = [_shape_label(row["shape"]) for row in rows]
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.4))
     width = 0.8 / len(names)
-    for ax, key, title in zip(axes[:2], ("forward", "forward_backward"), ("forward", "forward + backward")):
+    for ax, key in zip(axes[:2], PASS_NAMES):
         for n, name in enumerate(names):
             ratios = [row["timings"][name][key] / row["timings"]["Conv2D"][key] for row in rows]
-            ax.bar(np.arange(len(rows)) + n * width, ratios, width, label=name)
+            ax.bar(np.arange(len(rows)) + n * width, ratios, width, label=CONTENDER_NAMES.get(name, name))
         ax.axhline(1.0, color="k", lw=0.8)
-        ax.set(title=f"{title}: time / Conv2D's time", ylabel="below 1: faster than Conv2D")
+        ax.set(title=f"{PASS_NAMES[key]}: time / Conv2D's time", ylabel="below 1: faster than Conv2D")
         ax.set_xticks(np.arange(len(rows)) + 0.4 - width / 2)
-        ax.set_xticklabels(labels, fontsize=7)
-    axes[0].legend(fontsize=7)
-    for key, bound, style in (
-        ("forward", "bound_forward", "o-"),
-        ("forward_backward", "bound_forward_backward", "s-"),
+        ax.set_xticklabels(labels, fontsize=8)
+    axes[0].legend(fontsize=8)
+    for key, bound, colour, marker in (
+        ("forward", "bound_forward", "C0", "o"),
+        ("forward_backward", "bound_forward_backward", "C3", "s"),
     ):
-        axes[2].plot(labels, [row["timings"]["involution_tf"][key] * 1e3 for row in rows], style, label=key)
+        times = [row["timings"]["involution_tf"][key] * 1e3 for row in rows]
+        axes[2].plot(labels, times, color=colour, marker=marker, label=f"the op, {PASS_NAMES[key]}")
         axes[2].plot(
-            labels, [row[bound] * 1e3 for row in rows], style, alpha=0.4, label=f"{key} traffic bound"
+            labels,
+            [row[bound] * 1e3 for row in rows],
+            color="0.45",
+            ls="--",
+            marker=marker,
+            mfc="white",
+            label=f"its memory-traffic bound, {PASS_NAMES[key]}",
         )
     axes[2].set(yscale="log", ylabel="ms (log scale)", title="the op against its memory-traffic bound")
     axes[2].yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
-    axes[2].tick_params(axis="x", labelsize=7)
-    axes[2].legend(fontsize=7)
+    axes[2].tick_params(axis="x", labelsize=8)
+    axes[2].legend(fontsize=8)
     fig.suptitle(record["device"], fontsize=9)
     fig.tight_layout()
     return fig
 
 
-# Colour by family (orange: involution, blue: convolution, green: depthwise convolution), marker by network
-# design (circles: the student study's networks, stars and others: the RedNet-style ones).
 # One colour and marker per network, the same in every figure.
 MODEL_STYLES = {
     "conv_baseline": ("C0", "o"),
@@ -448,8 +477,10 @@ def draw_involution_at_pixel(
         if n:
             _arrow(ax, (6.0, 5.2 - (n - 1) * 1.05 - 0.38), (6.0, 5.2 - n * 1.05 + 0.38))
     _arrow(ax, (1.9, 2.1), (4.85, 5.2))
-    ax.text(2.6, 4.4, "phi sees only\nthis pixel", fontsize=8, color="C1")
-    ax.text(7.35, 3.1, "phi", fontsize=14, color="0.4", style="italic")
+    ax.text(2.4, 4.95, "phi sees only this pixel", fontsize=8, color="C1", ha="center")
+    # a bracket around the three layers of phi
+    ax.plot([7.25, 7.35, 7.35, 7.25], [4.5, 4.5, 1.7, 1.7], color="0.4", lw=1)
+    ax.text(7.5, 3.1, "phi", fontsize=14, color="0.4", style="italic", va="center")
     # the kernels, one per group (coloured cells: random values stand for what phi generates)
     colours = plt.get_cmap("RdBu_r")(np.random.default_rng(0).uniform(0.15, 0.85, size=(groups, k, k)))
     cell = 0.9 / k
@@ -480,8 +511,11 @@ def draw_involution_at_pixel(
         height=1.4,
         colour="#dbe9f6",
     )
-    ax.add_patch(matplotlib.patches.Rectangle((10.2, 3.05), 0.5, 0.5, fill=False, ec="C1", lw=2, ls="--"))
-    ax.text(10.45, 2.75, "window", ha="center", fontsize=7, color="C1")
+    # the input's K x K window goes to the weighted sum too, under everything else
+    ax.set_ylim(-0.5, 6)
+    ax.plot([3.4, 3.4, 12.9], [1.4, -0.05, -0.05], color="C1", ls="--", lw=1.2)
+    ax.annotate("", (12.9, 2.58), (12.9, -0.05), arrowprops=dict(arrowstyle="->", color="C1", ls="--"))
+    ax.text(8.2, -0.35, f"the {k}x{k} window of every channel", fontsize=7, color="C1", ha="center")
     _arrow(ax, (7.6 + groups * 0.95 - 0.2, 1.45), (12.0, 2.55))
     _box(ax, 12.9, 5.3, f"Y_ij: {channels} values", colour="#fde2c8")
     _arrow(ax, (12.9, 4.05), (12.9, 4.92))
