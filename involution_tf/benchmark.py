@@ -233,8 +233,20 @@ def format_report(record: dict) -> str:
                 f"{t['extract_patches'][key] / op:.1f}x | {row['copy_bandwidth_gb_s']:.1f} | "
                 f"{bound * 1e3:.2f} | {op / bound:.1f}x |"
             )
-    lines += ["", "| B,H,W,C,K,G | " + " | ".join(f"{n} fwd+bwd peak MiB" for n in CONTENDERS) + " |"]
-    lines.append("|---|" + "---|" * len(CONTENDERS))
+    return "\n".join([*lines, "", memory_table(record)])
+
+
+# How the memory table heads each contender: "op" is the op alone, "layer" the whole layer.
+_SHORT_NAMES = {"involution_tf": "op", "Involution": "layer"}
+
+
+def memory_table(record: dict) -> str:
+    """A markdown table of every contender's peak memory in a forward+backward step, per shape."""
+    names = [_SHORT_NAMES.get(n, n) for n in CONTENDERS]
+    lines = [
+        "| B,H,W,C,K,G | " + " | ".join(f"{n} peak MiB" for n in names) + " |",
+        "|---|" + "---|" * len(CONTENDERS),
+    ]
     for row in record["rows"]:
         peaks = " | ".join(_mebibytes(row["timings"][n]["peak_bytes"]) for n in CONTENDERS)
         lines.append(f"| {','.join(map(str, row['shape']))} | {peaks} |")

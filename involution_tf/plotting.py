@@ -18,6 +18,7 @@ __all__ = [
     "plot_cost_curves",
     "plot_pixel_kernels",
     "plot_benchmark",
+    "plot_traffic_bound",
     "MODEL_STYLES",
     "plot_accuracy_vs_params",
     "plot_differences",
@@ -135,13 +136,13 @@ PASS_NAMES = {"forward": "forward", "forward_backward": "forward + backward"}
 
 def plot_benchmark(record: dict):
     """Time of each contender relative to Conv2D (linear axis, 1 = as fast as Conv2D), forward and
-    forward+backward, per shape; and the op's time against its memory-traffic bound."""
+    forward + backward, per shape."""
     rows = record["rows"]
     names = list(rows[0]["timings"])
     labels = [_shape_label(row["shape"]) for row in rows]
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.4))
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.4))
     width = 0.8 / len(names)
-    for ax, key in zip(axes[:2], PASS_NAMES):
+    for ax, key in zip(axes, PASS_NAMES):
         for n, name in enumerate(names):
             ratios = [row["timings"][name][key] / row["timings"]["Conv2D"][key] for row in rows]
             ax.bar(np.arange(len(rows)) + n * width, ratios, width, label=CONTENDER_NAMES.get(name, name))
@@ -150,26 +151,39 @@ def plot_benchmark(record: dict):
         ax.set_xticks(np.arange(len(rows)) + 0.4 - width / 2)
         ax.set_xticklabels(labels, fontsize=8)
     axes[0].legend(fontsize=8)
+    fig.suptitle(record["device"], fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def plot_traffic_bound(record: dict):
+    """The op's time against its memory-traffic bound, forward and forward + backward, per shape."""
+    labels = [_shape_label(row["shape"]) for row in record["rows"]]
+    fig, ax = plt.subplots(figsize=(6, 4.2))
     for key, bound, colour, marker in (
         ("forward", "bound_forward", "C0", "o"),
         ("forward_backward", "bound_forward_backward", "C3", "s"),
     ):
-        times = [row["timings"]["involution_tf"][key] * 1e3 for row in rows]
-        axes[2].plot(labels, times, color=colour, marker=marker, label=f"the op, {PASS_NAMES[key]}")
-        axes[2].plot(
+        times = [row["timings"]["involution_tf"][key] * 1e3 for row in record["rows"]]
+        ax.plot(labels, times, color=colour, marker=marker, label=f"the op, {PASS_NAMES[key]}")
+        ax.plot(
             labels,
-            [row[bound] * 1e3 for row in rows],
+            [row[bound] * 1e3 for row in record["rows"]],
             color="0.45",
             ls="--",
             marker=marker,
             mfc="white",
             label=f"its memory-traffic bound, {PASS_NAMES[key]}",
         )
-    axes[2].set(yscale="log", ylabel="ms (log scale)", title="the op against its memory-traffic bound")
-    axes[2].yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
-    axes[2].tick_params(axis="x", labelsize=8)
-    axes[2].legend(fontsize=8)
-    fig.suptitle(record["device"], fontsize=9)
+    ax.set(
+        yscale="log",
+        ylabel="ms (log scale)",
+        title=f"the op against its memory-traffic bound\n{record['device']}",
+    )
+    ax.title.set_fontsize(10)
+    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.tick_params(axis="x", labelsize=8)
+    ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
 

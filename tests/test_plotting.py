@@ -1,5 +1,7 @@
 """The diagrams carry the sizes they are given, and the record figures handle several runs per network."""
 
+import json
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -116,3 +118,17 @@ def test_training_curves_have_a_panel_per_network_and_a_legend_outside():
     fig = plotting.plot_training_curves(runs)
     assert len(fig.axes) == 3 * len(models.MODELS)
     assert fig.axes[0].get_title() == "MNIST: conv_baseline" and fig.legends and not fig.axes[0].get_legend()
+
+
+def test_the_benchmark_chart_names_what_the_text_names_and_its_bounds_stand_apart():
+    record = json.loads((records.DEFAULT_RESULTS.parent / "benchmark.json").read_text())
+    fig = plotting.plot_benchmark(record)
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert legend[:2] == ["the op (ops.involution)", "the Keras layer (with phi)"]
+    assert [ax.get_title() for ax in fig.axes] == [
+        "forward: time / Conv2D's time",
+        "forward + backward: time / Conv2D's time",
+    ]
+    bound = plotting.plot_traffic_bound(record)
+    colours = {line.get_label(): line.get_color() for line in bound.axes[0].lines}
+    assert colours["the op, forward"] != colours["its memory-traffic bound, forward"]
