@@ -1,6 +1,7 @@
-"""Reproduce the course headlessly: run every notebook, in order, with papermill.
+"""Reproduce the course headlessly: run every notebook, in order, with papermill; or build its website.
 
     python -m involution_tf reproduce [--quick | --retrain] [--output DIR]
+    python -m involution_tf site [--output DIR]
 
 Each notebook of ``notebooks/`` runs from a fresh kernel into DIR, a new folder (default
 ``reproduced/<mode>-<date>-<time>``; a folder that already holds files is refused, so runs never
@@ -96,7 +97,16 @@ def main(argv=None) -> None:
     run.add_argument(
         "--output", help="a new or empty output folder (default: reproduced/<mode>-<date>-<time>)"
     )
-    args = parser.parse_args(argv)
+    commands.add_parser(
+        "site", help="build the course's website (python -m involution_tf site --help)", add_help=False
+    )
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "site":
+        from involution_tf import site
+
+        return site.main(rest)
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     mode_name = "quick" if args.quick else "retrain" if args.retrain else "full"
     output = Path(args.output or f"reproduced/{mode_name}-{time.strftime('%Y%m%d-%H%M%S')}")
     try:

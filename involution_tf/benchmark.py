@@ -40,7 +40,7 @@ import tensorflow as tf  # noqa: E402
 
 from involution_tf import ops, runs  # noqa: E402
 from involution_tf.layers import Involution  # noqa: E402
-from involution_tf.records import measurement, memory_device, publish, readme_section  # noqa: E402
+from involution_tf.records import measurement, memory_device, publish  # noqa: E402
 
 # (B, H, W, C, K, G) of the issue: MNIST-sized, CIFAR-sized, and a RedNet stage at K=7.
 DEFAULT_SHAPES = ((128, 28, 28, 32, 3, 2), (128, 32, 32, 64, 3, 4), (32, 56, 56, 64, 7, 4))
@@ -264,16 +264,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--repeats", type=int, default=None, help="timed runs per contender (default 7, quick 3)"
     )
     parser.add_argument("--json", help="also write the measurements to this JSON file")
-    parser.add_argument(
-        "--readme", help="also replace the README's benchmark section (its GPU one on a GPU) with the report"
-    )
     args = parser.parse_args(argv)
     runs.warn_if_running("the benchmark")
     repeats = args.repeats if args.repeats is not None else (3 if args.quick else 7)
     if repeats < 1:
         parser.error(f"--repeats must be at least 1, got {repeats}")
     record = run(QUICK_SHAPES if args.quick else DEFAULT_SHAPES, repeats)
-    publish(format_report(record), record, args.json, args.readme, readme_section(record, "benchmark"))
+    publish(format_report(record), record, args.json)
 
 
 if __name__ == "__main__":

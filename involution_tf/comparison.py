@@ -1,14 +1,13 @@
-"""The convolution-vs-involution comparison, read from result records: tables, ratios and the README.
+"""The convolution-vs-involution comparison, read from result records: tables, ratios and verdicts.
 
 The records are what :func:`involution_tf.training.train_and_evaluate` wrote: ``results/runs.json`` for
 the validation protocol's runs (every network, three seeds), ``results/comparison.json`` for the earlier
 single runs. Nothing here measures or types a figure of ours; the student study's own figures, which the
 tables put beside ours, are quoted from its presentation in :data:`STUDY`.
 
-    python -m involution_tf.comparison [--results FILE] [--runs FILE] [--readme README.md]
+    python -m involution_tf.comparison [--results FILE] [--runs FILE]
 
-prints the tables and, with ``--readme``, writes them between the README's ``results``, ``runs``,
-``controls`` and ``findings`` markers: run it again after new records.
+prints the tables; the site's results page (:mod:`involution_tf.site`) shows them, generated at each build.
 """
 
 from __future__ import annotations
@@ -27,7 +26,6 @@ from involution_tf.records import (
     DEFAULT_RUNS,
     at_width,
     load_records,
-    replace_section,
 )
 
 __all__ = [
@@ -436,24 +434,20 @@ def findings(records: Iterable[dict]) -> str:
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description="Print (and put in the README) the comparison tables.")
+    parser = argparse.ArgumentParser(description="Print the comparison tables.")
     parser.add_argument("--results", default=str(DEFAULT_RESULTS), help="JSON results file to read")
     parser.add_argument(
         "--runs", default=str(DEFAULT_RUNS), help="JSON records of the validation protocol's runs"
     )
-    parser.add_argument("--readme", help="replace the tables' sections of this README (results, runs, ...)")
     args = parser.parse_args(argv)
     protocol = load_records(args.runs)
-    tables = dict(
-        results=results_table(load_records(args.results)),
-        runs=runs_table(protocol),
-        controls=controls_table(protocol),
-        findings=findings(protocol),
+    tables = (
+        results_table(load_records(args.results)),
+        runs_table(protocol),
+        controls_table(protocol),
+        findings(protocol),
     )
-    print("\n\n".join(tables.values()))
-    if args.readme:
-        for section, text in tables.items():
-            replace_section(args.readme, section, text)
+    print("\n\n".join(tables))
 
 
 if __name__ == "__main__":

@@ -40,7 +40,6 @@ __all__ = [
     "device_name",
     "memory_device",
     "measurement",
-    "readme_section",
 ]
 
 
@@ -155,14 +154,12 @@ def replace_section(path: str | os.PathLike, name: str, text: str) -> None:
     write_text_atomically(path, f"{head}{start}\n{text}\n{end}{tail}")
 
 
-def publish(report: str, record: dict, json_path: str | None, readme: str | None, section: str) -> None:
+def publish(report: str, record: dict, json_path: str | None) -> None:
     """What a benchmark's command line does with its result: print the report, and optionally write the
-    record to ``json_path`` and the report into the README's ``section``."""
+    record to ``json_path`` (the site's results page reads the committed ones)."""
     print(report)
     if json_path:
         write_text_atomically(json_path, json.dumps(record, indent=2) + "\n")
-    if readme:
-        replace_section(readme, section, report)
 
 
 def device_name() -> str:
@@ -195,12 +192,6 @@ def measurement(repeats: int, rows: list[dict]) -> dict:
         repeats=repeats,
         rows=rows,
     )
-
-
-def readme_section(record: dict, name: str) -> str:
-    """The README section of a measurement: ``name``, or ``name_gpu`` for one made on a GPU, so that the
-    two devices' tables stand apart."""
-    return f"{name}_gpu" if record.get("memory_device", "CPU").startswith("GPU") else name
 
 
 def _cpu_model() -> str:

@@ -1,7 +1,7 @@
 """Training-step time of every involution network against its convolution counterpart, as ratios
 measured in one run.
 
-    python -m involution_tf.train_steps [--quick] [--repeats N] [--json FILE] [--readme README.md]
+    python -m involution_tf.train_steps [--quick] [--repeats N] [--json FILE]
 
 The seconds per epoch of the result records come from trainings run one after the other on a shared
 machine whose speed moves from one hour to the next: their ratio says as much about the hour as about
@@ -44,7 +44,7 @@ import tensorflow as tf
 from involution_tf import models, ops, runs, training
 from involution_tf.benchmark import time_once
 from involution_tf.comparison import COUNTERPARTS, DATASET_NAMES, step_ratios
-from involution_tf.records import measurement, publish, readme_section
+from involution_tf.records import measurement, publish
 
 __all__ = ["zero_cost_involution", "time_pair", "SWEEP", "time_sweep", "run", "format_report", "main"]
 
@@ -228,10 +228,6 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--repeats", type=int, default=None, help="timed steps per network (default 15, quick 2)"
     )
     parser.add_argument("--json", help="also write the measurements to this JSON file")
-    parser.add_argument(
-        "--readme",
-        help="also replace the README's train_steps section (its GPU one on a GPU) with the report",
-    )
     args = parser.parse_args(argv)
     runs.warn_if_running("the step measurement")
     repeats = args.repeats if args.repeats is not None else (2 if args.quick else 15)
@@ -241,7 +237,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         record = run(["mnist"], repeats, QUICK_BATCH_SIZE)
     else:
         record = run(list(models.INPUT_SHAPES), repeats)
-    publish(format_report(record), record, args.json, args.readme, readme_section(record, "train_steps"))
+    publish(format_report(record), record, args.json)
 
 
 if __name__ == "__main__":

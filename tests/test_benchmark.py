@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import tensorflow as tf
 
-from involution_tf import benchmark, ops, records
+from involution_tf import benchmark, ops, records, site
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -33,9 +33,6 @@ def test_quick_benchmark_reports_every_contender(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "layer vs Conv2D" in printed and printed.count("| fwd+bwd |") == len(benchmark.QUICK_SHAPES)
     assert record["memory_device"] == records.memory_device()  # the GPU's allocator where there is one
-    assert records.readme_section(record, "benchmark") == (
-        "benchmark_gpu" if "GPU" in record["memory_device"] else "benchmark"
-    )
 
 
 def test_the_whole_layer_is_timed_beside_the_op():
@@ -65,12 +62,11 @@ def test_the_copy_yardstick_writes_into_a_preallocated_array_with_every_core(mon
     assert workers == [len(os.sched_getaffinity(0))]
 
 
-def test_on_a_gpu_memory_and_the_readme_section_are_the_gpus(monkeypatch):
+def test_on_a_gpu_memory_is_the_gpus(monkeypatch):
     monkeypatch.setattr(
         tf.config, "list_logical_devices", lambda kind=None: ["GPU:0"] if kind == "GPU" else []
     )
     assert records.memory_device() == "GPU:0"
-    assert records.readme_section({"memory_device": records.memory_device()}, "benchmark") == "benchmark_gpu"
 
 
 def test_timings_synchronise_the_device_and_read_nothing_back(monkeypatch):
@@ -97,10 +93,10 @@ def test_repeats_must_be_positive():
         benchmark.main(["--quick", "--repeats", "0"])
 
 
-def test_readme_shows_the_committed_benchmark_record():
+def test_the_results_page_shows_the_committed_benchmark_record():
     record = json.loads((ROOT / "results" / "benchmark.json").read_text())
     assert [row["shape"] for row in record["rows"]] == [list(s) for s in benchmark.DEFAULT_SHAPES]
-    assert benchmark.format_report(record) in (ROOT / "README.md").read_text()
+    assert benchmark.format_report(record) in site.results_page()
 
 
 def test_peak_memory_is_reported_unknown_when_tensorflow_keeps_no_statistics(monkeypatch):
@@ -112,12 +108,11 @@ def test_peak_memory_is_reported_unknown_when_tensorflow_keeps_no_statistics(mon
     assert benchmark._mebibytes(None) == "n/a" and benchmark._mebibytes(3 * 2**20) == "3"
 
 
-def test_readme_gpu_section_shows_the_gpu_record_or_says_it_is_not_measured():
-    readme = (ROOT / "README.md").read_text()
-    section = readme.split("<!-- benchmark_gpu:start -->")[1].split("<!-- benchmark_gpu:end -->")[0]
+def test_the_results_page_shows_the_gpu_record_or_says_it_is_not_measured():
+    section = site.results_page().split("## On a GPU")[1].split("## ")[0]
     path = ROOT / "results" / "benchmark_gpu.json"
     if path.exists():
         record = json.loads(path.read_text())
         assert record["memory_device"].startswith("GPU") and benchmark.format_report(record) in section
     else:
-        assert "not yet measured" in section.lower()
+        assert "`benchmark_gpu.json`: not yet measured." in section

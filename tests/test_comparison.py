@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from involution_tf import comparison, models, records, training
+from involution_tf import comparison, models, records, site, training
 
 ROOT = Path(__file__).resolve().parents[1]
 FULL_TRAIN_IMAGES = {"mnist": 60_000, "fashion_mnist": 60_000, "cifar10": 50_000}
@@ -95,22 +95,16 @@ def test_committed_protocol_runs_are_full_runs_of_the_current_code():
         assert run["params"] == models.build_model(run["model"], run["dataset"]).count_params(), name
 
 
-def test_command_writes_every_table_into_the_readme(tmp_path, capsys):
-    readme = tmp_path / "README.md"
-    sections = ("results", "runs", "controls", "findings")
-    readme.write_text("\n".join(f"<!-- {name}:{end} -->" for name in sections for end in ("start", "end")))
+def test_command_prints_every_table(tmp_path, capsys):
     results = tmp_path / "comparison.json"
     results.write_text(json.dumps(RUNS))
     protocol = [protocol_record(m, s, 0.99) for m in ("rednet", "conv_matched_params") for s in range(2)]
     (tmp_path / "runs.json").write_text(json.dumps(protocol))
-    comparison.main(
-        ["--results", str(results), "--runs", str(tmp_path / "runs.json"), "--readme", str(readme)]
-    )
-    written = readme.read_text()
-    assert comparison.results_table(RUNS) in written
-    assert comparison.runs_table(protocol) in written and comparison.controls_table(protocol) in written
-    assert comparison.findings(protocol) in written
-    assert comparison.controls_table(protocol) in capsys.readouterr().out
+    comparison.main(["--results", str(results), "--runs", str(tmp_path / "runs.json")])
+    printed = capsys.readouterr().out
+    assert comparison.results_table(RUNS) in printed
+    assert comparison.runs_table(protocol) in printed and comparison.controls_table(protocol) in printed
+    assert comparison.findings(protocol) in printed
 
 
 def test_replace_section_needs_its_markers(tmp_path):
@@ -245,12 +239,16 @@ def test_findings_read_the_controls_table_out_per_control():
     assert comparison.findings([]) == "No runs of the RedNet and its controls yet."
 
 
-def test_readme_shows_the_protocol_tables_of_the_committed_runs():
+def test_the_results_page_shows_the_protocol_tables_of_the_committed_runs_and_the_readme_its_headline():
     runs = records.load_records(records.DEFAULT_RUNS)
+    page = site.results_page()
+    for table in (comparison.runs_table(runs), comparison.controls_table(runs), comparison.findings(runs)):
+        assert table in page
+    steps = json.loads(records.DEFAULT_TRAIN_STEPS.read_text())
+    headline = site.headline(runs, steps)
     readme = (ROOT / "README.md").read_text()
-    assert f"<!-- runs:start -->\n{comparison.runs_table(runs)}\n<!-- runs:end -->" in readme
-    assert f"<!-- controls:start -->\n{comparison.controls_table(runs)}\n<!-- controls:end -->" in readme
-    assert f"<!-- findings:start -->\n{comparison.findings(runs)}\n<!-- findings:end -->" in readme
+    assert f"<!-- headline:start -->\n{headline}\n<!-- headline:end -->" in readme
+    assert headline.count("\n- ") == 2  # three sentences, each from the records
 
 
 def test_notebook_04_conclusions_still_say_what_the_committed_records_say():

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import tensorflow as tf
 
-from involution_tf import ops, records, train_steps, training
+from involution_tf import ops, records, site, train_steps, training
 from involution_tf.comparison import COUNTERPARTS, step_ratios
 from involution_tf.models import INPUT_SHAPES
 
@@ -122,23 +122,17 @@ def test_repeats_must_be_positive():
         train_steps.main(["--quick", "--repeats", "0"])
 
 
-def test_readme_shows_the_committed_record_of_every_pair_on_every_dataset():
+def test_the_results_page_shows_the_committed_record_of_every_pair_on_every_dataset():
     record = json.loads(records.DEFAULT_TRAIN_STEPS.read_text())
     pairs = [(row["dataset"], row["model"], row["counterpart"]) for row in record["rows"]]
     assert pairs == [(dataset, *pair) for dataset in INPUT_SHAPES for pair in train_steps.PAIRS]
-    report = train_steps.format_report(record)
-    assert (
-        f"<!-- train_steps:start -->\n{report}\n<!-- train_steps:end -->" in (ROOT / "README.md").read_text()
-    )
+    assert train_steps.format_report(record) in site.results_page()
 
 
-def test_a_gpu_measurement_goes_to_its_own_readme_section():
-    assert records.readme_section({"memory_device": "GPU:0"}, "train_steps") == "train_steps_gpu"
-    assert records.readme_section({"memory_device": "CPU:0"}, "train_steps") == "train_steps"
-    readme = (ROOT / "README.md").read_text()
-    section = readme.split("<!-- train_steps_gpu:start -->")[1].split("<!-- train_steps_gpu:end -->")[0]
+def test_a_gpu_measurement_has_a_place_of_its_own_on_the_results_page():
+    section = site.results_page().split("## On a GPU")[1].split("## ")[0]
     path = ROOT / "results" / "train_steps_gpu.json"
     if path.exists():
         assert train_steps.format_report(json.loads(path.read_text())) in section
     else:
-        assert "not yet measured" in section.lower()
+        assert "`train_steps_gpu.json`: not yet measured." in section

@@ -1,0 +1,201 @@
+"""The course's website: the committed notebooks, as they are, with a landing page, a results page
+generated from the records, the API and the glossary, built offline into an ignored folder.
+
+    python -m involution_tf site [--output build/site] [--readme README.md]
+
+Sphinx with MyST-NB and the book theme (Jupyter Book 1's engine, without its command line): a well-kept
+toolchain that reads notebooks with their saved outputs and builds with no network. MathJax 3 is copied
+from the django-static-mathjax package into the site, never fetched from a CDN. A notebook without its
+outputs is refused (it would publish an empty chapter), and so is a build that leaves a warning (a broken
+reference, a missing image): Sphinx runs with warnings as errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SITE = ROOT / "site"
+NOTEBOOKS = ROOT / "notebooks"
+RESULTS = ROOT / "results"
+DEFAULT_OUTPUT = ROOT / "build" / "site"
+COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
+
+__all__ = ["check_notebooks", "headline", "results_page", "build", "main"]
+
+
+def check_notebooks(notebooks: Sequence[Path]) -> None:
+    """A ``ValueError`` naming every notebook with a code cell that was never run: the site shows the
+    committed outputs and executes nothing."""
+    unrun = [
+        path.name
+        for path in notebooks
+        if any(
+            cell["cell_type"] == "code" and cell["source"] and cell.get("execution_count") is None
+            for cell in json.loads(path.read_text())["cells"]
+        )
+    ]
+    if unrun:
+        raise ValueError(
+            f"`notebooks` {unrun} have code cells without outputs; run them from a fresh kernel "
+            "(python -m involution_tf reproduce) and commit them before building the site."
+        )
+
+
+def headline(runs: list[dict], steps: dict) -> str:
+    """The headline finding in three plain sentences, each computed from the records."""
+    from involution_tf import comparison
+    from involution_tf.records import at_width
+
+    protocol = at_width(runs)
+
+    def mean(dataset: str, model: str) -> float:
+        return comparison.spread(
+            [r["test_accuracy"] for r in protocol if (r["dataset"], r["model"]) == (dataset, model)]
+        ).mean
+
+    gaps = [100 * (mean(d, "conv_baseline") - mean(d, "involution_swap")) for d in comparison.DATASET_NAMES]
+    differences = comparison.control_differences(protocol)
+    found = {key: d for key, d in differences.items() if d.verdict in ("ahead", "behind")}
+    ratios = [comparison.step_ratios(row)[0] for row in steps["rows"] if row["model"] == "rednet"]
+    told = "; ".join(
+        f"{d.verdict} of `{control}` on {comparison.DATASET_NAMES[dataset]} by {abs(d.points):.2f} points"
+        for (dataset, control), d in found.items()
+    )
+    return "\n".join(
+        [
+            "- **The student study's result reproduces, and its cause is the network, not the operator.** "
+            f"Its involution networks trail its convolution networks by {min(gaps):.0f}–{max(gaps):.0f} "
+            "points because they never mix channels.",
+            "- **Used as the paper uses it, involution is mostly not told apart from its controls.** Of "
+            f"{len(differences)} comparisons of the RedNet with its controls, "
+            f"{len(differences) - len(found)} cannot be told apart with the seeds run so far; the RedNet is "
+            f"{told or 'nowhere ahead or behind'}.",
+            "- **On a 2-core CPU, involution costs time.** The RedNet's training step takes "
+            f"{min(ratios):.2f}–{max(ratios):.2f}× as long as its controls'.",
+        ]
+    )
+
+
+def results_page(results: Path = RESULTS) -> str:
+    """The results page: every table of the records in ``results``, as notebook 04 generates them, and the
+    GPU measurements where a GPU run wrote them."""
+    from involution_tf import benchmark, comparison, frontier, train_steps
+    from involution_tf.records import load_records
+
+    runs = load_records(results / "runs.json")
+    steps = json.loads((results / "train_steps.json").read_text())
+    verdicts = frontier.verdicts(runs, steps)
+    sections = [
+        "# Results",
+        "Every table here is generated from the records in `results/` when the site is built.",
+        "## The RedNet against its controls",
+        comparison.findings(runs),
+        comparison.controls_table(runs),
+        "## Every network of the validation protocol",
+        comparison.runs_table(runs),
+        "## The frontier",
+        frontier.summary(verdicts),
+        frontier.verdicts_table(verdicts),
+        "## Training steps, measured interleaved",
+        "Each involution network takes training steps in alternation with each of its controls, so that the "
+        "machine's noise hits both alike (notebook 04 explains every column).",
+        train_steps.format_report(steps),
+        "## The op and the layer against convolution",
+        '"op" is `ops.involution` alone, the kernels given; "layer" the whole `Involution` layer, kernel '
+        'generation included; "vs" is our time divided by theirs (below 1 is faster). The traffic bound is '
+        "the bytes a pass must read and write at the speed of a plain copy (notebook 03's appendix).",
+        benchmark.format_report(json.loads((results / "benchmark.json").read_text())),
+        "## On a GPU",
+    ]
+    for name, report in (
+        ("benchmark_gpu.json", benchmark.format_report),
+        ("train_steps_gpu.json", train_steps.format_report),
+    ):
+        path = results / name
+        sections.append(
+            report(json.loads(path.read_text())) if path.exists() else f"`{name}`: not yet measured."
+        )
+    sections += [
+        "## The earlier single runs",
+        comparison.results_table(load_records(results / "comparison.json")),
+    ]
+    return "\n\n".join(sections)
+
+
+def _steps() -> dict:
+    return json.loads((RESULTS / "train_steps.json").read_text())
+
+
+def _stage(source: Path) -> None:
+    """Lay out the site's sources: site/, the notebooks, MathJax, and the generated pages and figures."""
+    import mathjax
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from involution_tf import plotting
+    from involution_tf.records import load_records
+
+    shutil.copytree(SITE, source, dirs_exist_ok=True)
+    notebooks = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    check_notebooks(notebooks)
+    (source / "notebooks").mkdir()
+    for path in notebooks:  # the Colab badge's image from the site itself, which reads offline
+        text = path.read_text().replace(COLAB_BADGE, "../_static/colab-badge.svg")
+        (source / "notebooks" / path.name).write_text(text)
+    static = source / "_static"
+    shutil.copytree(Path(mathjax.__file__).parent / "static" / "mathjax" / "es5", static / "mathjax")
+    runs = load_records(RESULTS / "runs.json")
+    steps = json.loads((RESULTS / "train_steps.json").read_text())
+    bench = json.loads((RESULTS / "benchmark.json").read_text())
+    generated = source / "_generated"
+    generated.mkdir()
+    (generated / "headline.md").write_text(headline(runs, steps) + "\n")
+    (source / "results.md").write_text(
+        results_page(runs, steps, bench, load_records(RESULTS / "comparison.json"))
+    )
+    plotting.draw_involution_at_pixel().savefig(static / "operator.png", dpi=110, bbox_inches="tight")
+    plotting.plot_differences(runs).savefig(static / "differences.png", dpi=110, bbox_inches="tight")
+
+
+def build(output: str | Path = DEFAULT_OUTPUT) -> Path:
+    """Build the site into ``output`` (replaced whole); return the path of its index page."""
+    from sphinx.cmd.build import build_main
+
+    output = Path(output)
+    with tempfile.TemporaryDirectory(prefix="involution-site-") as staging:
+        source = Path(staging) / "src"
+        _stage(source)
+        fresh = Path(staging) / "html"
+        status = build_main(["-W", "--keep-going", "-q", "-b", "html", str(source), str(fresh)])
+        if status:
+            raise ValueError(
+                f"the site's build left warnings or errors (sphinx exit status {status}): see above."
+            )
+        if output.exists():
+            shutil.rmtree(output)
+        shutil.copytree(fresh, output)
+    return output / "index.html"
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m involution_tf site", description=__doc__.splitlines()[0])
+    parser.add_argument("--output", default=str(DEFAULT_OUTPUT), help="folder to build into (replaced whole)")
+    parser.add_argument(
+        "--readme", help="also write the headline finding into this README's headline section"
+    )
+    args = parser.parse_args(argv)
+    if args.readme:
+        from involution_tf.records import load_records, replace_section
+
+        replace_section(args.readme, "headline", headline(load_records(RESULTS / "runs.json"), _steps()))
+    try:
+        index = build(args.output)
+    except ValueError as error:
+        parser.error(str(error))
+    print(f"site built: {index}")
