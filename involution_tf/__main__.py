@@ -16,6 +16,9 @@ notebooks and records are never written.
 from __future__ import annotations
 
 import argparse
+import logging
+import os
+import sys
 import time
 from pathlib import Path
 
@@ -40,19 +43,47 @@ def reproduce(output: Path, quick: bool, retrain: bool = False) -> list[Path]:
     for n, notebook in enumerate(notebooks, 1):
         print(f"[{n}/{len(notebooks)}] {notebook.name} ...", flush=True)
         start = time.perf_counter()
+        wanted = dict(quick=quick, retrain=retrain, output_dir=str(output.resolve()))
+        declared = papermill.inspect_notebook(str(notebook))  # each notebook gets only the ones it has
         papermill.execute_notebook(
             str(notebook),
             str(output / notebook.name),
-            parameters=dict(quick=quick, retrain=retrain, output_dir=str(output.resolve())),
+            parameters={name: value for name, value in wanted.items() if name in declared},
             cwd=str(NOTEBOOKS),
             kernel_name="python3",
             progress_bar=True,
+            log_output=True,  # the notebook's printed output as it runs: a training shows its epochs
+            **_local_kernel(),
         )
         print(
             f"[{n}/{len(notebooks)}] {notebook.name} done in {time.perf_counter() - start:.0f} s", flush=True
         )
         done.append(output / notebook.name)
     return done
+
+
+def _local_kernel() -> dict:
+    """Papermill's options for a kernel reached over local IPC sockets where the system has them: no
+    network port, so the kernel has no unencrypted TCP to warn about."""
+    if os.name != "posix":
+        return {}
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import CaselessStrEnum
+
+    class LocalKernelManager(AsyncKernelManager):
+        transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc")
+
+    return {"kernel_manager_class": LocalKernelManager}
+
+
+def _show_papermills_log() -> None:
+    """Print papermill's log, which carries the notebooks' output as they run, as plain lines."""
+    log = logging.getLogger("papermill")
+    if not log.handlers:
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        log.addHandler(handler)
+    log.setLevel(logging.INFO)
 
 
 def check_output(output: Path) -> None:
@@ -113,6 +144,7 @@ def main(argv=None) -> None:
         check_output(output)
     except ValueError as error:
         parser.error(str(error))
+    _show_papermills_log()
     for path in reproduce(output, args.quick, args.retrain):
         print(path)
 

@@ -1,10 +1,11 @@
 """Result records: where runs write what they measured, and where the README and notebooks read it.
 
 Every write goes to a sibling temporary file of its own that is then renamed over the target, so an
-interrupted run leaves the previous file whole, never a half-written one. Adding a record reads, extends
-and rewrites its file under an exclusive lock on a sibling ``.lock`` file (POSIX ``lockf``, which also
-holds across machines that share the folder over NFS), so that two trainings finishing at once both keep
-their record.
+interrupted run leaves the previous file whole, never a half-written one, readable as any new file is
+(the umask's permissions, not a temporary file's owner-only ones). Adding a record reads, extends and
+rewrites its file under an exclusive lock on the folder that holds it (POSIX ``flock`` on the folder
+itself, so no lock file is left behind), so that two trainings finishing at once both keep their
+record.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ def write_text_atomically(path: str | os.PathLike, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     try:
+        os.chmod(tmp, 0o666 & ~_umask())
         with os.fdopen(handle, "w") as f:
             f.write(text)
         os.replace(tmp, path)
@@ -107,13 +109,25 @@ def save_record(path: str | os.PathLike, record: dict, overwrite: bool = False) 
 
 @contextlib.contextmanager
 def _locked(path: str | os.PathLike) -> Iterator[None]:
-    """Hold an exclusive lock on ``path``'s sibling ``.lock`` file (created if needed)."""
-    lock = Path(path).with_name(Path(path).name + ".lock")
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock, "a") as f:
-        if fcntl is not None:
-            fcntl.lockf(f, fcntl.LOCK_EX)
+    """Hold an exclusive lock on the folder that holds ``path`` (created if needed)."""
+    folder = Path(path).parent
+    folder.mkdir(parents=True, exist_ok=True)
+    if fcntl is None:
         yield
+        return
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)  # releases the lock
+
+
+def _umask() -> int:
+    """The process's umask (read by setting it, then put back)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def same_training(a: dict, b: dict) -> bool:

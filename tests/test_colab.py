@@ -4,6 +4,7 @@ work in that same kernel, without a restart, with the relative paths resolving."
 
 import os
 import subprocess
+import sysconfig
 import venv
 from pathlib import Path
 
@@ -29,13 +30,19 @@ sys.meta_path[:] = [
 
 
 def colab_like_environment(folder: Path) -> Path:
-    """A virtual environment that sees this interpreter's packages (TensorFlow, Jupyter) but not
-    involution_tf; its Python."""
-    venv.create(folder, system_site_packages=True, with_pip=False)
+    """A virtual environment that sees the running interpreter's packages (TensorFlow, Jupyter) but not
+    involution_tf; its Python. The running interpreter's own site-packages are added (a virtual
+    environment's, when the tests run in one; ``system_site_packages`` would give the base interpreter's
+    instead, without what the virtual environment installed)."""
+    venv.create(folder, with_pip=False)
     python = folder / "bin" / "python"
     site_packages = subprocess.check_output(
         [python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"], text=True
     ).strip()
+    ours = sorted({sysconfig.get_path("purelib"), sysconfig.get_path("platlib")})
+    Path(site_packages, "running_interpreter.pth").write_text(
+        "".join(f"import site; site.addsitedir({path!r})\n" for path in ours)
+    )
     Path(site_packages, "sitecustomize.py").write_text(HIDE_THIS_CHECKOUT)
     return python
 
@@ -120,3 +127,37 @@ def test_every_notebook_has_the_same_colab_cell():
         for path in sorted((ROOT / "notebooks").glob("*.ipynb"))
     }
     assert len(first_cells) == 1  # so the test above, on notebook 04's, holds for all
+
+
+def test_the_environment_sees_the_packages_of_a_virtual_environment_the_tests_run_in(tmp_path):
+    """The tests run from inside a user's virtual environment (here one whose packages are this
+    interpreter's): the Colab-like environment made from it must see them, ipykernel included."""
+    outer = tmp_path / "users-venv"
+    venv.create(outer, with_pip=False)
+    outer_python = outer / "bin" / "python"
+    outer_site = subprocess.check_output(
+        [outer_python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"], text=True
+    ).strip()
+    paths = sorted({sysconfig.get_path("purelib"), sysconfig.get_path("platlib")})
+    Path(outer_site, "packages.pth").write_text(
+        "".join(f"import site; site.addsitedir({p!r})\n" for p in paths)
+    )
+    make_inner = (
+        f"import sys; sys.path.insert(0, {str(ROOT / 'tests')!r}); import test_colab; "
+        f"print(test_colab.colab_like_environment(__import__('pathlib').Path({str(tmp_path / 'inner')!r})))"
+    )
+    inner_python = (
+        subprocess.check_output([outer_python, "-c", make_inner], text=True).strip().splitlines()[-1]
+    )
+    found = subprocess.run(
+        [
+            inner_python,
+            "-c",
+            "import ipykernel_launcher, tensorflow, importlib.util as u; print(u.find_spec('involution_tf'))",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,  # not the checkout, whose folder would be on the path
+    )
+    assert found.returncode == 0, found.stderr[-2000:]
+    assert found.stdout.strip().splitlines()[-1] == "None"  # the package itself stays hidden

@@ -89,3 +89,18 @@ def test_retraining_checks_the_datasets_before_any_work(tmp_path, monkeypatch):
     assert not (tmp_path / "out").exists()  # nothing ran
     monkeypatch.setattr(data, "download_reachable", lambda names: True)
     cli.check_datasets()  # downloadable: it goes on
+
+
+def test_a_notebook_gets_only_the_parameters_it_declares_and_the_run_prints_no_warning(
+    tmp_path, monkeypatch, capfd
+):
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    cells = [new_code_cell("quick = False", metadata={"tags": ["parameters"]}), new_code_cell("print('ran')")]
+    kernel = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
+    nbformat.write(new_notebook(cells=cells, metadata=kernel), notebooks / "01_only_quick.ipynb")
+    monkeypatch.setattr(cli, "NOTEBOOKS", notebooks)
+    cli.main(["reproduce", "--quick", "--output", str(tmp_path / "out")])
+    printed = "".join(capfd.readouterr())
+    assert "ran" in printed  # the notebook's output, as it runs
+    assert "unknown parameter" not in printed and "without encryption" not in printed, printed
