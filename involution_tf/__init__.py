@@ -13,13 +13,19 @@ import tempfile
 __version__ = "0.1.0"
 
 # TensorFlow's C++ start-up writes INFO lines to the process's stderr before its logging is configured,
-# whatever TF_CPP_MIN_LOG_LEVEL says, and Jupyter shows them under the cell that imported it.
-_LOG_LINE = re.compile(r"^[IWEF]\d{4} [\d:.]+ +\d+ \S+:\d+\] ")
-_ABSL_WARNING = "WARNING: All log messages before absl::InitializeLog()"
+# whatever TF_CPP_MIN_LOG_LEVEL says, and Jupyter shows them under the cell that imported it. Only these
+# lines are ever dropped: an INFO log line, absl's warning about them, and the known second line of the
+# CPU-instructions message.
+_INFO_LINE = re.compile(r"^I\d{4} [\d:.]+ +\d+ \S+:\d+\] ")
+_KNOWN_START_UP_LINES = (
+    "WARNING: All log messages before absl::InitializeLog()",
+    "To enable the following instructions:",
+)
 
 
 def _import_tensorflow_quietly() -> None:
-    """Import TensorFlow with its start-up INFO lines dropped from stderr; anything else it writes stays."""
+    """Import TensorFlow with its start-up INFO lines dropped from stderr. Anything else it writes stays,
+    and if the import fails, everything it wrote is shown, then the error raised."""
     if "tensorflow" in sys.modules:
         return
     sys.stderr.flush()
@@ -28,23 +34,29 @@ def _import_tensorflow_quietly() -> None:
         os.dup2(captured.fileno(), 2)
         try:
             import tensorflow  # noqa: F401
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-            captured.seek(0)
-            text = captured.read().decode(errors="replace")
-    sys.stderr.write(_without_start_up_info(text))
+        except BaseException:
+            _restore(saved, captured, keep_all=True)
+            raise
+        _restore(saved, captured, keep_all=False)
+
+
+def _restore(saved: int, captured, keep_all: bool) -> None:
+    """Put stderr back and write what was captured to it: everything, or all but the start-up INFO."""
+    os.dup2(saved, 2)
+    os.close(saved)
+    captured.seek(0)
+    text = captured.read().decode(errors="replace")
+    sys.stderr.write(text if keep_all else _without_start_up_info(text))
+    sys.stderr.flush()
 
 
 def _without_start_up_info(text: str) -> str:
-    """``text`` less its INFO log lines (and the lines that continue them) and absl's warning about them."""
-    kept, dropping = [], False
-    for line in text.splitlines(keepends=True):
-        if _LOG_LINE.match(line) or line.startswith(_ABSL_WARNING):
-            dropping = line.startswith(("I", "WARNING: All log"))
-        if not dropping:
-            kept.append(line)
-    return "".join(kept)
+    """``text`` less TensorFlow's start-up INFO lines (see :data:`_KNOWN_START_UP_LINES`)."""
+    return "".join(
+        line
+        for line in text.splitlines(keepends=True)
+        if not (_INFO_LINE.match(line) or line.startswith(_KNOWN_START_UP_LINES))
+    )
 
 
 _import_tensorflow_quietly()

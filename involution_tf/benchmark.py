@@ -30,17 +30,13 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 
-# TensorFlow reports peak memory on the CPU only with its BFC allocator, which it chooses when it
-# allocates its first tensor: this works whenever the benchmark is imported before any tensor exists.
-os.environ.setdefault("TF_CPU_ALLOCATOR_USE_BFC", "true")
+import keras
+import numpy as np
+import tensorflow as tf
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
-
-from involution_tf import ops, runs  # noqa: E402
-from involution_tf.layers import Involution  # noqa: E402
-from involution_tf.records import measurement, memory_device, publish  # noqa: E402
+from involution_tf import ops, runs
+from involution_tf.layers import Involution
+from involution_tf.records import measurement, memory_device, publish
 
 # (B, H, W, C, K, G) of the issue: MNIST-sized, CIFAR-sized, and a RedNet stage at K=7.
 DEFAULT_SHAPES = ((128, 28, 28, 32, 3, 2), (128, 32, 32, 64, 3, 4), (32, 56, 56, 64, 7, 4))
@@ -106,6 +102,14 @@ def _steps(name: str, x: tf.Tensor, kernel: tf.Tensor, k: int) -> tuple[Callable
     return forward, forward_backward
 
 
+def use_peak_memory_allocator() -> None:
+    """Ask TensorFlow for its BFC allocator on the CPU, the one that keeps peak-memory statistics. It
+    chooses its allocator when it allocates its first tensor: call this before any tensor exists (the
+    command line does; notebook 03 does in its first cell). Set for this process only, and only where
+    the user has not chosen."""
+    os.environ.setdefault("TF_CPU_ALLOCATOR_USE_BFC", "true")
+
+
 def time_once(step: Callable) -> float:
     """Seconds one call of ``step`` takes until the device has finished it (a GPU returns before it
     has: TensorFlow queues its work), without copying anything to the host."""
@@ -118,7 +122,7 @@ def time_once(step: Callable) -> float:
 
 def _peak_bytes(step: Callable) -> int | None:
     """Peak bytes the step allocated on top of what already existed (its inputs, the weights); None
-    when TensorFlow keeps no statistics (it was imported before this module, without the BFC allocator)."""
+    when TensorFlow keeps no statistics (its first tensor came before :func:`use_peak_memory_allocator`)."""
     device = memory_device()
     try:
         tf.config.experimental.reset_memory_stats(device)
@@ -265,6 +269,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     parser.add_argument("--json", help="also write the measurements to this JSON file")
     args = parser.parse_args(argv)
+    use_peak_memory_allocator()
     runs.warn_if_running("the benchmark")
     repeats = args.repeats if args.repeats is not None else (3 if args.quick else 7)
     if repeats < 1:

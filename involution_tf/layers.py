@@ -7,7 +7,7 @@ import numpy as np
 import tensorflow as tf
 
 from involution_tf import ops
-from involution_tf.reference import check_geometry, check_positive_int
+from involution_tf.arguments import check_geometry, check_positive_int
 
 __all__ = ["Involution"]
 
@@ -49,6 +49,25 @@ class Involution(keras.layers.Layer):
 
     Input shape: (batch, height, width, channels), channels known and divisible by group_channels.
     Output shape: (batch, ceil(height / strides), ceil(width / strides), channels).
+
+    Returns (when called):
+        The involution of the inputs by the kernels generated from them, in the layer's compute dtype.
+
+    Raises:
+        ValueError: a bad argument (named, with the value and what was expected); under a Keras backend
+            other than TensorFlow (the op is TensorFlow's); an input that is not 4-D NHWC, whose channels
+            are unknown or not divisible by ``group_channels``, or, once built, has another channel count
+            (Keras's own input check); a method that needs the built layer called before it is built.
+
+    Not supported: channels-first inputs (``data_format`` is channels-last only), rectangular windows or
+    strides (one ``kernel_size`` and one ``strides`` for both axes), and padding other than "same".
+
+    Example:
+        >>> import keras
+        >>> from involution_tf.layers import Involution
+        >>> inputs = keras.Input((32, 32, 64))
+        >>> Involution(kernel_size=7, strides=2, group_channels=16)(inputs).shape
+        (None, 16, 16, 64)
     """
 
     def __init__(
@@ -62,6 +81,11 @@ class Involution(keras.layers.Layer):
         span_bias_initializer: str | keras.initializers.Initializer = "zeros",
         **kwargs,
     ):
+        if keras.backend.backend() != "tensorflow":
+            raise ValueError(
+                f"Involution needs Keras's TensorFlow backend (its op is TensorFlow's), got the "
+                f"{keras.backend.backend()!r} backend; set KERAS_BACKEND=tensorflow before importing keras."
+            )
         super().__init__(**kwargs)
         self.kernel_size, self.strides, self.dilation_rate = check_geometry(
             kernel_size, strides, dilation_rate
@@ -91,6 +115,7 @@ class Involution(keras.layers.Layer):
 
     def build(self, input_shape):
         channels = self._channels(input_shape)
+        self.input_spec = keras.layers.InputSpec(ndim=4, axes={-1: channels})
         self.groups = channels // self.group_channels
         policy = self.dtype_policy
         self.pool = (
@@ -120,8 +145,16 @@ class Involution(keras.layers.Layer):
         self.norm.build(shape)
         self.span.build(shape)
 
+    def _check_built(self, method: str) -> None:
+        if not self.built:
+            raise ValueError(
+                f"{self.name}.{method}() needs the built layer: call the layer on an input first (or "
+                "build(input_shape))."
+            )
+
     def generate_kernel(self, inputs, training=None) -> tf.Tensor:
         """The per-pixel kernels for ``inputs``: (batch, out_height, out_width, groups, K*K)."""
+        self._check_built("generate_kernel")
         features = inputs if self.pool is None else self.pool(inputs)
         hidden = keras.ops.relu(self.norm(self.reduce(features), training=training))
         span = self.span(hidden)
@@ -134,12 +167,14 @@ class Involution(keras.layers.Layer):
         return ops.involution(inputs, kernel, self.kernel_size, self.strides, self.dilation_rate)
 
     def compute_output_shape(self, input_shape):
+        channels = self._channels(input_shape)  # validates the shape before it is unpacked
         batch, height, width, _ = input_shape
         size = [None if n is None else ops.output_size(n, self.strides) for n in (height, width)]
-        return (batch, *size, self._channels(input_shape))
+        return (batch, *size, channels)
 
     def reference_weights(self) -> dict[str, np.ndarray]:
         """The weights under the names :func:`involution_tf.reference.generate_kernel` takes."""
+        self._check_built("reference_weights")
         return {
             "reduce": keras.ops.convert_to_numpy(self.reduce.kernel)[0, 0],
             "gamma": keras.ops.convert_to_numpy(self.norm.gamma),

@@ -30,7 +30,7 @@ import functools
 
 import tensorflow as tf
 
-from involution_tf.reference import check_geometry
+from involution_tf.arguments import check_geometry
 
 __all__ = ["involution", "output_size", "SUPPORTED_DTYPES"]
 

@@ -1,20 +1,21 @@
 """NumPy reference implementations: convolution, involution and involution kernel generation.
 
-This module never imports TensorFlow. Every operator comes twice: a *loop form* that mirrors the
-formula index by index (slow, for reading and for tests on tiny inputs) and a *vectorized form*
-that computes the same numbers fast enough for whole images. Layouts follow TensorFlow: images are
-NHWC, convolution filters are (K, K, C_in, C_out), involution kernels are
-(batch, out_height, out_width, groups, K*K), and channel ``c`` belongs to group ``c // (C // G)``
-as in the paper's official code.
+This module needs only NumPy and never imports TensorFlow itself (imported through the package, it comes
+with TensorFlow all the same: ``import involution_tf`` registers the Keras layer). Every operator comes
+twice: a *loop form* that mirrors the formula index by index (slow, for reading and for tests on tiny
+inputs) and a *vectorized form* that computes the same numbers fast enough for whole images. Layouts
+follow TensorFlow: images are NHWC, convolution filters are (K, K, C_in, C_out), involution kernels are
+(batch, out_height, out_width, groups, K*K), and channel ``c`` belongs to group ``c // (C // G)`` as in
+the paper's official code.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from involution_tf.arguments import check_geometry, check_positive_int
+
 __all__ = [
-    "check_positive_int",
-    "check_geometry",
     "same_padding",
     "conv2d_loop",
     "conv2d",
@@ -25,25 +26,6 @@ __all__ = [
     "involution_layer",
     "local_attention",
 ]
-
-
-def check_positive_int(name: str, value: int) -> int:
-    """``value`` as an int; ``ValueError`` naming the argument unless it is an integer >= 1."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"`{name}` must be a positive integer, got {value!r}.")
-    return int(value)
-
-
-def check_geometry(kernel_size: int, strides: int, dilation_rate: int) -> tuple[int, int, int]:
-    """Validate an involution window: kernel_size odd and positive, strides and dilation_rate >= 1."""
-    kernel_size = check_positive_int("kernel_size", kernel_size)
-    if kernel_size % 2 == 0:
-        raise ValueError(f"`kernel_size` must be odd so the window has a centre, got {kernel_size}.")
-    return (
-        kernel_size,
-        check_positive_int("strides", strides),
-        check_positive_int("dilation_rate", dilation_rate),
-    )
 
 
 def _check_image(x: np.ndarray) -> np.ndarray:

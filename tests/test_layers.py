@@ -212,3 +212,25 @@ def test_bad_constructor_arguments(kwargs, match):
 def test_bad_input_shapes(shape, match):
     with pytest.raises(ValueError, match=match):
         Involution(3, group_channels=4).build(shape)
+
+
+def test_the_layer_s_full_keras_contract():
+    """Keras's own input check once built; shapes validated before use; a named error before build."""
+    import re as regex
+
+    layer = Involution(3, group_channels=4, name="inv")
+    with pytest.raises(ValueError, match=regex.escape("inv.generate_kernel() needs the built layer")):
+        layer.generate_kernel(np.zeros((1, 8, 8, 8), np.float32))
+    with pytest.raises(ValueError, match="inv.reference_weights"):
+        layer.reference_weights()
+    with pytest.raises(ValueError, match="expects 4-D NHWC input"):
+        layer.compute_output_shape((None, 8, 8))
+    layer(np.zeros((1, 8, 8, 8), np.float32))
+    with pytest.raises(ValueError, match="layer 'inv'.*expected axis -1 of input shape to have value 8"):
+        layer(np.zeros((1, 8, 8, 12), np.float32))
+
+
+def test_another_keras_backend_is_refused_with_a_clear_error(monkeypatch):
+    monkeypatch.setattr(keras.backend, "backend", lambda: "jax")
+    with pytest.raises(ValueError, match="needs Keras's TensorFlow backend.*got the 'jax' backend"):
+        Involution(3)
