@@ -1,8 +1,18 @@
 """involution_tf: the helper package of the involution course.
 
-``reference`` holds the NumPy references, ``ops.involution`` the fast TensorFlow operator and
-``layers.Involution`` the Keras 3 layer. Importing the package registers the layer with Keras's
-serialization, so ``import involution_tf`` is all a saved model needs before ``keras.models.load_model``.
+It serves three audiences, each a set of modules (:data:`AUDIENCES`; a test holds the rule that the core
+imports neither of the others, and the study never imports the course):
+
+* a user of the layer, the core: ``reference`` (the NumPy references), ``ops`` (the TensorFlow op),
+  ``layers`` (the Keras 3 layer), ``costs`` and ``arguments``;
+* the study: ``models``, ``data``, ``training``, ``runs`` (the queue), ``records``, ``comparison`` and
+  ``frontier`` (statistics and reports), ``benchmark`` and ``train_steps``;
+* the course: ``exercises``, ``plotting``, ``literature``, ``site`` and the command line (``__main__``).
+
+The layout stays flat, so that every public path (``involution_tf.layers.Involution`` in saved models,
+the notebooks' imports) stays where users found it. Importing the package registers the layer with
+Keras's serialization, so ``import involution_tf`` is all a saved model needs before
+``keras.models.load_model``.
 """
 
 import os
@@ -11,6 +21,22 @@ import sys
 import tempfile
 
 __version__ = "0.1.0"
+
+AUDIENCES = {
+    "core": ("arguments", "reference", "ops", "layers", "costs"),
+    "study": (
+        "models",
+        "data",
+        "training",
+        "runs",
+        "records",
+        "comparison",
+        "frontier",
+        "benchmark",
+        "train_steps",
+    ),
+    "course": ("exercises", "plotting", "literature", "site", "__main__"),
+}
 
 # TensorFlow's C++ start-up writes INFO lines to the process's stderr before its logging is configured,
 # whatever TF_CPP_MIN_LOG_LEVEL says, and Jupyter shows them under the cell that imported it. Only these

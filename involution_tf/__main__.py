@@ -1,7 +1,7 @@
-"""Reproduce the course headlessly: run every notebook, in order, with papermill; or build its website.
+"""The course's command line: every notebook run headlessly, and the package's other commands.
 
     python -m involution_tf reproduce [--quick | --retrain] [--output DIR]
-    python -m involution_tf site [--output DIR]
+    python -m involution_tf site | runs | train | compare | benchmark | train-steps | samples ...
 
 Each notebook of ``notebooks/`` runs from a fresh kernel into DIR, a new folder (default
 ``reproduced/<mode>-<date>-<time>``; a folder that already holds files is refused, so runs never
@@ -16,6 +16,7 @@ notebooks and records are never written.
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
 import sys
@@ -114,28 +115,43 @@ def check_datasets() -> None:
     )
 
 
+# The package's other commands, each a module with its own main(argv) and --help: `python -m
+# involution_tf NAME ...` runs it (its old spelling, `python -m involution_tf.MODULE ...`, works too).
+COMMANDS = {
+    "site": ("site", "build the course's website"),
+    "runs": ("runs", "the training queue: status, run, start, stop"),
+    "train": ("training", "train one network on one dataset and record it"),
+    "compare": ("comparison", "print the comparison tables of the records"),
+    "benchmark": ("benchmark", "time the op and the layer against convolution"),
+    "train-steps": ("train_steps", "time the training steps of the networks, interleaved"),
+    "samples": ("data", "rebuild the committed samples from the full datasets"),
+}
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="python -m involution_tf", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("reproduce", help="execute every notebook in order into a new output folder")
     mode = run.add_mutually_exclusive_group()
-    mode.add_argument("--quick", action="store_true", help="small sizes and the committed samples (minutes)")
+    mode.add_argument(
+        "--quick", action="store_true", help="a check that everything runs: small sizes, one epoch (minutes)"
+    )
     mode.add_argument(
         "--retrain",
         action="store_true",
-        help="notebook 04 runs its 54 trainings on the full datasets (hours on a 2-core CPU)",
+        help="notebook 04 runs its trainings again on the full datasets (hours on a 2-core CPU)",
     )
     run.add_argument(
         "--output", help="a new or empty output folder (default: reproduced/<mode>-<date>-<time>)"
     )
-    commands.add_parser(
-        "site", help="build the course's website (python -m involution_tf site --help)", add_help=False
-    )
+    for name, (_, description) in COMMANDS.items():
+        commands.add_parser(
+            name, help=f"{description} (python -m involution_tf {name} --help)", add_help=False
+        )
     args, rest = parser.parse_known_args(argv)
-    if args.command == "site":
-        from involution_tf import site
-
-        return site.main(rest)
+    if args.command in COMMANDS:
+        module = importlib.import_module(f"involution_tf.{COMMANDS[args.command][0]}")
+        return module.main(rest)
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     mode_name = "quick" if args.quick else "retrain" if args.retrain else "full"

@@ -64,29 +64,29 @@ class Timing:
     peak_bytes: int | None  # allocated by one forward+backward step, beyond its inputs (None: unknown)
 
 
-def _layer(name: str, channels: int, k: int, g: int) -> keras.layers.Layer:
-    if name == "Conv2D":
-        return keras.layers.Conv2D(channels, k, padding="same")
-    if name == "DepthwiseConv2D":
-        return keras.layers.DepthwiseConv2D(k, padding="same")
-    return Involution(k, group_channels=channels // g)
+# The contenders that are layers, built from (channels, K, groups), and those that are ops of (x, kernel, K).
+_LAYERS = {
+    "Involution": lambda channels, k, g: Involution(k, group_channels=channels // g),
+    "Conv2D": lambda channels, k, g: keras.layers.Conv2D(channels, k, padding="same"),
+    "DepthwiseConv2D": lambda channels, k, g: keras.layers.DepthwiseConv2D(k, padding="same"),
+}
+_OPS = {"involution_tf": ops.involution, "extract_patches": extract_patches_involution}
 
 
 def _steps(name: str, x: tf.Tensor, kernel: tf.Tensor, k: int) -> tuple[Callable, Callable]:
     """Return (forward, forward+backward) tf.functions for one contender, as model.fit would run them."""
-    if name in ("Involution", "Conv2D", "DepthwiseConv2D"):
-        layer = _layer(name, x.shape[3], k, kernel.shape[3])
+    if name in _LAYERS:
+        layer = _LAYERS[name](x.shape[3], k, kernel.shape[3])
         layer.build(x.shape)
         inputs = [x]
         apply = lambda a: layer(a, training=True)  # noqa: E731
         sources = lambda: [x, *layer.trainable_variables]  # noqa: E731
-    else:
+    elif name in _OPS:
         inputs = [x, kernel]
-        if name == "involution_tf":
-            apply = lambda a, b: ops.involution(a, b, k)  # noqa: E731
-        else:
-            apply = lambda a, b: extract_patches_involution(a, b, k)  # noqa: E731
+        apply = lambda a, b: _OPS[name](a, b, k)  # noqa: E731
         sources = lambda: inputs  # noqa: E731
+    else:
+        raise ValueError(f"`name` must be one of {list(CONTENDERS)}, got {name!r}.")
 
     @tf.function
     def forward():

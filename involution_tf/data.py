@@ -18,6 +18,7 @@ import argparse
 import hashlib
 import os
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -233,7 +234,13 @@ def _write_samples(data_dir: str | None) -> None:
         print(f"wrote {SAMPLES_DIR / name}.npz: " + ", ".join(f"{k} {v.shape}" for k, v in sample.items()))
 
 
-if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description="Rebuild data/samples/ from the full datasets in the cache.")
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description="Rebuild the committed samples from the full datasets in the cache."
+    )
     parser.add_argument("--data-dir", help="cache directory (default: $INVOLUTION_TF_DATA or data/)")
-    _write_samples(parser.parse_args().data_dir)
+    _write_samples(parser.parse_args(argv).data_dir)
+
+
+if __name__ == "__main__":
+    main()

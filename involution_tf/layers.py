@@ -94,6 +94,9 @@ class Involution(keras.layers.Layer):
         self.reduction_ratio = check_positive_int("reduction_ratio", reduction_ratio)
         self.span_initializer = _initializer("span_initializer", span_initializer)
         self.span_bias_initializer = _initializer("span_bias_initializer", span_bias_initializer)
+        # The op that applies the kernels, None for ops.involution: an override point for measurements
+        # that swap in a stand-in (train_steps's zero-cost op); not part of the layer's config.
+        self.op = None
 
     def _channels(self, input_shape) -> int:
         if len(input_shape) != 4:
@@ -164,7 +167,8 @@ class Involution(keras.layers.Layer):
     def call(self, inputs, training=None):
         self._channels(inputs.shape)
         kernel = self.generate_kernel(inputs, training=training)
-        return ops.involution(inputs, kernel, self.kernel_size, self.strides, self.dilation_rate)
+        op = self.op or ops.involution
+        return op(inputs, kernel, self.kernel_size, self.strides, self.dilation_rate)
 
     def compute_output_shape(self, input_shape):
         channels = self._channels(input_shape)  # validates the shape before it is unpacked

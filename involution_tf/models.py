@@ -205,8 +205,10 @@ def _spatial(x, config: RedNetConfig, strides: int, mixing: str):
         return _conv_bn(x, x.shape[-1], 3, strides)
     if mixing == "involution":
         x = _involution(config, x.shape[-1], strides)(x)
-    else:
+    elif mixing == "depthwise":
         x = keras.layers.DepthwiseConv2D(config.kernel_size, strides, padding="same", use_bias=False)(x)
+    else:
+        raise ValueError(f"`mixing` must be 'conv', 'involution' or 'depthwise', got {mixing!r}.")
     x = keras.layers.BatchNormalization()(x)
     return keras.layers.ReLU()(x)
 

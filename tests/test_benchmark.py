@@ -116,3 +116,8 @@ def test_the_results_page_shows_the_gpu_record_or_says_it_is_not_measured():
         assert record["memory_device"].startswith("GPU") and benchmark.format_report(record) in section
     else:
         assert "`benchmark_gpu.json`: not yet measured." in section
+
+
+def test_an_unknown_contender_is_refused_not_replaced():
+    with pytest.raises(ValueError, match="`name` must be one of .* got 'Attention'"):
+        benchmark._steps("Attention", tf.zeros([1, 8, 8, 8]), tf.zeros([1, 8, 8, 2, 9]), 3)

@@ -67,3 +67,28 @@ def test_the_numpy_reference_and_the_argument_checks_import_no_tensorflow():
         }
         assert not {m for m in imported if m.split(".")[0] in ("tensorflow", "keras")}, (name, imported)
         assert {m for m in imported if m.startswith("involution_tf")} <= {"involution_tf.arguments"}
+
+
+def _imported_modules(name: str) -> set[str]:
+    """The package's modules that ``involution_tf/<name>.py`` imports, read from its source."""
+    import ast
+
+    tree = ast.parse((ROOT / "involution_tf" / f"{name}.py").read_text())
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("involution_tf"):
+            parts = node.module.split(".")
+            found |= {parts[1]} if len(parts) > 1 else {alias.name for alias in node.names}
+        elif isinstance(node, ast.Import):
+            found |= {a.name.split(".")[1] for a in node.names if a.name.startswith("involution_tf.")}
+    return found
+
+
+def test_the_core_imports_neither_the_study_nor_the_course_and_the_study_never_the_course():
+    audiences = involution_tf.AUDIENCES
+    modules = {p.stem for p in (ROOT / "involution_tf").glob("*.py")} - {"__init__"}
+    assert modules == set().union(*audiences.values())  # every module belongs to one audience
+    for name in audiences["core"]:
+        assert _imported_modules(name) <= set(audiences["core"]), name
+    for name in audiences["study"]:
+        assert not _imported_modules(name) & set(audiences["course"]), name

@@ -104,3 +104,16 @@ def test_a_notebook_gets_only_the_parameters_it_declares_and_the_run_prints_no_w
     printed = "".join(capfd.readouterr())
     assert "ran" in printed  # the notebook's output, as it runs
     assert "unknown parameter" not in printed and "without encryption" not in printed, printed
+
+
+def test_every_command_is_a_subcommand_of_the_one_entry(capsys, monkeypatch):
+    import importlib
+
+    for name, (module, _) in cli.COMMANDS.items():
+        assert callable(importlib.import_module(f"involution_tf.{module}").main), name
+    called = []
+    monkeypatch.setattr(importlib.import_module("involution_tf.runs"), "main", called.append)
+    cli.main(["runs", "status"])
+    assert called == [["status"]]
+    with pytest.raises(SystemExit):
+        cli.main(["reproduce", "--no-such-option"])

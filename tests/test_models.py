@@ -157,3 +157,11 @@ def test_a_stage_narrower_than_one_group_is_one_group():
 def test_widths_that_make_no_network(name, width, match):
     with pytest.raises(ValueError, match=match):
         models.build_model(name, "mnist", width)
+
+
+def test_an_unknown_spatial_mixing_is_refused_not_replaced():
+    inputs = keras.Input((8, 8, 16))
+    with pytest.raises(
+        ValueError, match="`mixing` must be 'conv', 'involution' or 'depthwise', got 'attention'"
+    ):
+        models._spatial(inputs, models.REDNET_CONFIGS["mnist"], 1, "attention")

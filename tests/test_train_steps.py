@@ -8,6 +8,7 @@ import tensorflow as tf
 
 from involution_tf import ops, records, site, train_steps, training
 from involution_tf.comparison import COUNTERPARTS, step_ratios
+from involution_tf.layers import Involution
 from involution_tf.models import INPUT_SHAPES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -108,13 +109,14 @@ def _refuse_involution(*args, **kwargs):
     raise AssertionError("the involution op was traced into the step")
 
 
-def test_zero_op_step_is_traced_with_the_stand_in_and_keeps_it(monkeypatch):
+def test_the_zero_op_step_applies_the_stand_in_through_the_layer_s_override_point(monkeypatch):
     zero_op = train_steps._step("rednet", "mnist", 2, xla=False, zero_op=True)
     real = train_steps._step("rednet", "mnist", 2, xla=False)
     monkeypatch.setattr(ops, "involution", _refuse_involution)
-    zero_op()  # the traced step calls no involution op
+    zero_op()  # the step calls no involution op
     with pytest.raises(AssertionError, match="traced into the step"):
-        real()  # while a step traced now would
+        real()  # while the real step does
+    assert Involution(3).op is None and "op" not in Involution(3).get_config()
 
 
 def test_repeats_must_be_positive():
