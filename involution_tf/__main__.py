@@ -26,13 +26,19 @@ from pathlib import Path
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
 
-def reproduce(output: Path, quick: bool, retrain: bool = False) -> list[Path]:
-    """Execute every notebook into ``output`` (absent or empty); return the executed notebooks' paths."""
+def reproduce(
+    output: Path, quick: bool, retrain: bool = False, notebooks_dir: Path | None = None
+) -> list[Path]:
+    """Execute every notebook of ``notebooks_dir`` (default: the checkout's notebooks/) into ``output``
+    (absent or empty); return the executed notebooks' paths."""
     import papermill
 
-    notebooks = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    folder = Path(notebooks_dir or NOTEBOOKS)
+    notebooks = sorted(folder.glob("[0-9][0-9]_*.ipynb"))
     if not notebooks:
-        raise FileNotFoundError(f"no notebooks found in {NOTEBOOKS}")
+        raise FileNotFoundError(
+            f"no notebooks found in {folder}: run from a checkout of the course, or pass --notebooks DIR"
+        )
     if output.exists() and any(output.iterdir()):
         raise ValueError(
             f"`output` {output} already holds files; name a new folder so that no run is overwritten."
@@ -50,7 +56,7 @@ def reproduce(output: Path, quick: bool, retrain: bool = False) -> list[Path]:
             str(notebook),
             str(output / notebook.name),
             parameters={name: value for name, value in wanted.items() if name in declared},
-            cwd=str(NOTEBOOKS),
+            cwd=str(folder),
             kernel_name="python3",
             progress_bar=True,
             log_output=True,  # the notebook's printed output as it runs: a training shows its epochs
@@ -144,6 +150,7 @@ def main(argv=None) -> None:
     run.add_argument(
         "--output", help="a new or empty output folder (default: reproduced/<mode>-<date>-<time>)"
     )
+    run.add_argument("--notebooks", help=f"the course's notebooks folder (default: {NOTEBOOKS})")
     for name, (_, description) in COMMANDS.items():
         commands.add_parser(
             name, help=f"{description} (python -m involution_tf {name} --help)", add_help=False
@@ -161,7 +168,11 @@ def main(argv=None) -> None:
     except ValueError as error:
         parser.error(str(error))
     _show_papermills_log()
-    for path in reproduce(output, args.quick, args.retrain):
+    try:
+        done = reproduce(output, args.quick, args.retrain, args.notebooks)
+    except FileNotFoundError as error:
+        parser.error(str(error))
+    for path in done:
         print(path)
 
 

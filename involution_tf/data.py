@@ -8,7 +8,7 @@ are checked by the SHA-256 of their raw bytes, so a file from any source holding
 passes, and a truncated or different file is reported and never used. Writes go to a temporary
 file renamed into place, so an interrupted run never leaves a half-written cache.
 
-``load_sample(name)`` returns the class-balanced real subset committed under ``data/samples/``,
+``load_sample(name)`` returns the class-balanced real subset committed under ``involution_tf/samples/``,
 for quick mode and tests.
 """
 
@@ -36,8 +36,10 @@ __all__ = [
     "validation_split",
 ]
 
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLES_DIR = ROOT / "data" / "samples"
+# The committed samples ship inside the package (package data): they are there after any install.
+SAMPLES_DIR = Path(__file__).resolve().parent / "samples"
+# A checkout keeps the full datasets in its data/ folder; an installed package in the user's cache.
+_CHECKOUT_DATA = Path(__file__).resolve().parents[1] / "data"
 KEYS = ("x_train", "y_train", "x_test", "y_test")
 
 # SHA-256 of each array's raw bytes, hashlib.sha256(np.ascontiguousarray(a).tobytes()).
@@ -79,8 +81,13 @@ def _check_name(name: str) -> str:
 
 
 def default_data_dir() -> Path:
-    """The cache directory: $INVOLUTION_TF_DATA if set, else data/ at the top of the repository."""
-    return Path(os.environ.get("INVOLUTION_TF_DATA") or ROOT / "data")
+    """The cache directory: $INVOLUTION_TF_DATA if set, else data/ at the top of a checkout, else (an
+    installed package, far from any checkout) ~/.cache/involution_tf."""
+    if os.environ.get("INVOLUTION_TF_DATA"):
+        return Path(os.environ["INVOLUTION_TF_DATA"])
+    if (_CHECKOUT_DATA / "README.md").exists():
+        return _CHECKOUT_DATA
+    return Path.home() / ".cache" / "involution_tf"
 
 
 def verify(name: str, arrays: dict[str, np.ndarray]) -> list[str]:

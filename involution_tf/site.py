@@ -19,9 +19,8 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+# The course: a checkout holding site/, notebooks/ and results/ (by default, the one this package is in).
 ROOT = Path(__file__).resolve().parents[1]
-SITE = ROOT / "site"
-NOTEBOOKS = ROOT / "notebooks"
 RESULTS = ROOT / "results"
 DEFAULT_OUTPUT = ROOT / "build" / "site"
 COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
@@ -128,12 +127,13 @@ def results_page(results: Path = RESULTS) -> str:
     return "\n\n".join(sections)
 
 
-def _steps() -> dict:
-    return json.loads((RESULTS / "train_steps.json").read_text())
+def _steps(results: Path = RESULTS) -> dict:
+    return json.loads((results / "train_steps.json").read_text())
 
 
-def _stage(source: Path) -> None:
-    """Lay out the site's sources: site/, the notebooks, MathJax, and the generated pages and figures."""
+def _stage(source: Path, course: Path) -> None:
+    """Lay out the site's sources from the ``course`` checkout: its site/ and notebooks, MathJax, and the
+    generated pages and figures."""
     import mathjax
     import matplotlib
 
@@ -141,8 +141,8 @@ def _stage(source: Path) -> None:
     from involution_tf import plotting
     from involution_tf.records import load_records
 
-    shutil.copytree(SITE, source, dirs_exist_ok=True)
-    notebooks = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    shutil.copytree(course / "site", source, dirs_exist_ok=True)
+    notebooks = sorted((course / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     check_notebooks(notebooks)
     (source / "notebooks").mkdir()
     for path in notebooks:  # the Colab badge's image from the site itself, which reads offline
@@ -163,14 +163,19 @@ def _stage(source: Path) -> None:
     plotting.plot_differences(runs).savefig(static / "differences.png", dpi=110, bbox_inches="tight")
 
 
-def build(output: str | Path = DEFAULT_OUTPUT) -> Path:
-    """Build the site into ``output`` (replaced whole); return the path of its index page."""
+def build(output: str | Path = DEFAULT_OUTPUT, course: str | Path = ROOT) -> Path:
+    """Build the site of the ``course`` checkout into ``output`` (replaced whole); return the path of its
+    index page."""
     from sphinx.cmd.build import build_main
 
-    output = Path(output)
+    output, course = Path(output), Path(course)
+    if not (course / "site" / "conf.py").exists():
+        raise ValueError(
+            f"`course` {course} is not a checkout of the course (no site/conf.py there): pass its folder."
+        )
     with tempfile.TemporaryDirectory(prefix="involution-site-") as staging:
         source = Path(staging) / "src"
-        _stage(source)
+        _stage(source, course)
         fresh = Path(staging) / "html"
         status = build_main(["-W", "--keep-going", "-q", "-b", "html", str(source), str(fresh)])
         if status:
@@ -187,15 +192,21 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m involution_tf site", description=__doc__.splitlines()[0])
     parser.add_argument("--output", default=str(DEFAULT_OUTPUT), help="folder to build into (replaced whole)")
     parser.add_argument(
+        "--course", default=str(ROOT), help="the course's checkout (site/, notebooks/, results/)"
+    )
+    parser.add_argument(
         "--readme", help="also write the headline finding into this README's headline section"
     )
     args = parser.parse_args(argv)
     if args.readme:
         from involution_tf.records import load_records, replace_section
 
-        replace_section(args.readme, "headline", headline(load_records(RESULTS / "runs.json"), _steps()))
+        results = Path(args.course) / "results"
+        replace_section(
+            args.readme, "headline", headline(load_records(results / "runs.json"), _steps(results))
+        )
     try:
-        index = build(args.output)
+        index = build(args.output, args.course)
     except ValueError as error:
         parser.error(str(error))
     print(f"site built: {index}")

@@ -114,9 +114,10 @@ def test_the_package_imports_in_the_kernel_that_ran_the_colab_cell(colab_kernel,
         run_cell(client, source)
     found = run_cell(
         client,
-        "import involution_tf\nfrom pathlib import Path\n"
+        "import involution_tf.data\nfrom pathlib import Path\n"
         "print(Path(involution_tf.__file__).parent.parent, Path.cwd(), "
-        "Path('../data/samples/mnist.npz').is_file(), Path('../results/comparison.json').is_file())",
+        "(involution_tf.data.SAMPLES_DIR / 'mnist.npz').is_file(), "
+        "Path('../results/comparison.json').is_file())",
     )
     assert found.split() == [str(course), str(course / "notebooks"), "True", "True"]
 

@@ -102,3 +102,56 @@ def test_the_gpu_check_script_is_valid_and_runs_only_what_exists():
     assert all(importlib.util.find_spec(m) is not None for m in modules)
     tests = re.findall(r"tests/\w+\.py", script.read_text())
     assert tests and all((ROOT / t).exists() for t in tests)
+
+
+INSTALLED_USE = """
+import json, pathlib, sys, tempfile
+import involution_tf
+import keras
+from involution_tf import data, models, training
+assert involution_tf.__file__.startswith(sys.prefix), involution_tf.__file__  # installed, not the checkout
+(x, y), (x_test, y_test) = data.load_sample("mnist")
+arrays = (x[:256], y[:256]), (x_test[:64], y_test[:64])
+record = training.train_and_evaluate(
+    "rednet", "mnist", arrays, training.quick_recipe("rednet", "mnist"), verbose=0
+)
+model = models.build_model("rednet", "mnist", 0.5)
+path = pathlib.Path(tempfile.mkdtemp()) / "model.keras"
+model.save(path)
+print(json.dumps(dict(test_images=record["test_images"], saved=str(path))))
+"""
+
+
+def test_a_plain_install_from_a_clone_works_from_another_folder(tmp_path):
+    """`pip install .` (not editable) into a fresh environment that has the dependencies: the package, its
+    samples (package data), building and training a model, and loading a saved model in a new process."""
+    import json
+    import subprocess
+    import sys
+    import sysconfig
+    import venv
+
+    env_dir = tmp_path / "env"
+    venv.create(env_dir, with_pip=False)
+    python = env_dir / "bin" / "python"
+    purelib = subprocess.check_output(
+        [python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"]
+    )
+    ours = sorted({sysconfig.get_path("purelib"), sysconfig.get_path("platlib")})
+    # The dependencies from this interpreter's site-packages, without its editable install of the course.
+    Path(purelib.decode().strip(), "dependencies.pth").write_text("".join(f"{p}\n" for p in ours))
+    install = [sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps"]
+    subprocess.run([*install, "--no-build-isolation", str(ROOT)], check=True, capture_output=True)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    used = subprocess.run([python, "-c", INSTALLED_USE], capture_output=True, text=True, cwd=elsewhere)
+    assert used.returncode == 0, used.stderr[-3000:]
+    result = json.loads(used.stdout.strip().splitlines()[-1])
+    assert result["test_images"] == 64
+    load = "import involution_tf, keras, sys; print(keras.models.load_model(sys.argv[1]).name)"
+    loaded = subprocess.run(
+        [python, "-c", load, result["saved"]], capture_output=True, text=True, cwd=elsewhere
+    )
+    assert loaded.returncode == 0 and loaded.stdout.strip().endswith("rednet_w0.5_mnist"), loaded.stderr[
+        -2000:
+    ]
