@@ -124,6 +124,7 @@ def _compiled_op(geometry: tuple[int, int, int], channels: int, groups: int, dty
         # gradient-recording form (keeping every intermediate for a gradient never used): 3-8x slower.
         return forward(tf.stop_gradient(x), tf.stop_gradient(kernel)), grad
 
+    op.forward, op.backward = forward, backward  # for the tests, which count their traces
     return op
 
 

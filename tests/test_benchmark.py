@@ -20,6 +20,7 @@ def test_extract_patches_baseline_computes_the_same_involution():
     tf.debugging.assert_near(got, ops.involution(x, kernel, 5), atol=1e-4)
 
 
+@pytest.mark.slow
 def test_quick_benchmark_reports_every_contender(tmp_path, capsys):
     out = tmp_path / "bench.json"
     benchmark.main(["--quick", "--repeats", "1", "--json", str(out)])
@@ -93,6 +94,7 @@ def test_repeats_must_be_positive():
         benchmark.main(["--quick", "--repeats", "0"])
 
 
+@pytest.mark.committed_results
 def test_the_results_page_shows_the_committed_benchmark_record():
     record = json.loads((ROOT / "results" / "benchmark.json").read_text())
     assert [row["shape"] for row in record["rows"]] == [list(s) for s in benchmark.DEFAULT_SHAPES]
@@ -108,6 +110,7 @@ def test_peak_memory_is_reported_unknown_when_tensorflow_keeps_no_statistics(mon
     assert benchmark._mebibytes(None) == "n/a" and benchmark._mebibytes(3 * 2**20) == "3"
 
 
+@pytest.mark.committed_results
 def test_the_results_page_shows_the_gpu_record_or_says_it_is_not_measured():
     section = site.results_page().split("## On a GPU")[1].split("## ")[0]
     path = ROOT / "results" / "benchmark_gpu.json"

@@ -99,6 +99,7 @@ def colab_kernel(tmp_path):
         manager.shutdown_kernel(now=True)
 
 
+@pytest.mark.slow
 def test_the_package_imports_in_the_kernel_that_ran_the_colab_cell(colab_kernel, tmp_path):
     client = colab_kernel
     course = tmp_path / "content" / "involution-course"

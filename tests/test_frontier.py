@@ -100,6 +100,7 @@ def test_the_table_adjusts_every_verdict_for_the_others_and_the_summary_counts_t
     assert "at equal ms per training step: 2 no verdict." in summary
 
 
+@pytest.mark.committed_results
 def test_verdicts_follow_from_the_committed_records():
     """Every verdict the notebook shows is recomputed here from results/runs.json: a RedNet is above or
     below a control curve only where its Welch interval at that cost excludes 0."""

@@ -99,6 +99,7 @@ def printed_by(source: str, parameters: str, **overrides) -> str:
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+@pytest.mark.slow
 def test_notebook_runs_in_quick_mode_with_papermill(path, tmp_path, monkeypatch, caplog):
     """papermill's own parameter, without the environment variable nbval needs, gives the quick sizes."""
     monkeypatch.delenv("INVOLUTION_TF_QUICK", raising=False)

@@ -74,25 +74,19 @@ def test_xla_on_and_off_agree(jit):
     np.testing.assert_allclose(caller(x, kernel).numpy(), plain(x, kernel).numpy(), rtol=1e-12, atol=1e-12)
 
 
-def test_one_trace_serves_several_image_sizes():
-    traces = []
-
-    @tf.function(
-        input_signature=[
-            tf.TensorSpec([None, None, None, 8], tf.float32),
-            tf.TensorSpec([None, None, None, 2, 9], tf.float32),
-        ]
-    )
-    def run(x, kernel):
-        traces.append(1)
-        return ops.involution(x, kernel, 3, 2)
-
+def test_one_trace_of_each_compiled_pass_serves_every_batch_and_image_size():
+    """The op's own compiled forward and backward functions are traced once for a geometry, channel
+    count and dtype, whatever the batch and image sizes that reach them (eagerly, under a tape)."""
+    compiled = ops._compiled_op((3, 2, 1), 8, 2, tf.float64)
     for b, h, w in [(1, 9, 9), (3, 16, 11), (2, 5, 6)]:
-        x, kernel = random_case(b, h, w, 8, 2, 3, 2, dtype=np.float32, seed=h)
-        np.testing.assert_allclose(
-            run(x, kernel).numpy(), R.involution(x, kernel, 3, 2), rtol=1e-4, atol=1e-4
-        )
-    assert len(traces) == 1
+        x, kernel = (tf.constant(a) for a in random_case(b, h, w, 8, 2, 3, 2, dtype=np.float64, seed=h))
+        with tf.GradientTape() as tape:
+            tape.watch([x, kernel])
+            y = ops.involution(x, kernel, 3, 2)
+        np.testing.assert_allclose(y.numpy(), R.involution(x.numpy(), kernel.numpy(), 3, 2), rtol=1e-10)
+        tape.gradient(y, [x, kernel])
+    assert compiled.forward.experimental_get_tracing_count() == 1
+    assert compiled.backward.experimental_get_tracing_count() == 1
 
 
 @pytest.mark.parametrize(

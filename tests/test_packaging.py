@@ -122,6 +122,7 @@ print(json.dumps(dict(test_images=record["test_images"], saved=str(path))))
 """
 
 
+@pytest.mark.slow
 def test_a_plain_install_from_a_clone_works_from_another_folder(tmp_path):
     """`pip install .` (not editable) into a fresh environment that has the dependencies: the package, its
     samples (package data), building and training a model, and loading a saved model in a new process."""

@@ -55,6 +55,7 @@ def test_a_network_is_drawn_block_by_block_with_its_map_sizes(dataset):
     assert f"x{last_width}" in shown and "dense\n10 logits" in shown
 
 
+@pytest.mark.committed_results
 def test_record_figures_show_every_run_and_one_legend_entry_per_network():
     runs = [dict(r, seed=s) for r in records.load_records(records.DEFAULT_RESULTS) for s in range(2)]
     fig = plotting.plot_accuracy_vs_params(runs)
@@ -85,6 +86,7 @@ def _protocol_and_sweep():
     return runs, wider
 
 
+@pytest.mark.committed_results
 def test_the_difference_chart_has_a_dot_and_its_interval_for_every_comparison_and_a_line_at_0():
     runs, wider = _protocol_and_sweep()
     fig = plotting.plot_differences(runs + wider)  # the sweep's other widths are not the protocol's
@@ -99,6 +101,7 @@ def test_the_difference_chart_has_a_dot_and_its_interval_for_every_comparison_an
     assert any(list(line.get_xdata()) == [0, 0] for line in ax.lines)  # the line at 0
 
 
+@pytest.mark.committed_results
 def test_the_frontier_draws_a_curve_per_family_through_its_widths_and_says_when_steps_are_missing():
     runs, wider = _protocol_and_sweep()
     fig = plotting.plot_frontier(runs + wider)
@@ -113,6 +116,7 @@ def test_the_frontier_draws_a_curve_per_family_through_its_widths_and_says_when_
     assert list(measured.axes[1].lines[0].get_xdata()) == pytest.approx([10.0, 20.0])
 
 
+@pytest.mark.committed_results
 def test_training_curves_have_a_panel_per_network_and_a_legend_outside():
     runs, _ = _protocol_and_sweep()
     fig = plotting.plot_training_curves(runs)
@@ -120,6 +124,7 @@ def test_training_curves_have_a_panel_per_network_and_a_legend_outside():
     assert fig.axes[0].get_title() == "MNIST: conv_baseline" and fig.legends and not fig.axes[0].get_legend()
 
 
+@pytest.mark.committed_results
 def test_the_benchmark_chart_names_what_the_text_names_and_its_bounds_stand_apart():
     record = json.loads((records.DEFAULT_RESULTS.parent / "benchmark.json").read_text())
     fig = plotting.plot_benchmark(record)

@@ -19,6 +19,8 @@ import pytest
 from involution_tf import site
 
 ROOT = Path(__file__).resolve().parents[1]
+# The site is built from the committed notebooks and records.
+pytestmark = pytest.mark.committed_results
 CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 SCREENSHOTS = Path(os.environ.get("INVOLUTION_TF_SCREENSHOTS", ROOT / "build" / "site-screenshots"))
 
@@ -103,6 +105,7 @@ MathJax.startup.promise.then(() => done('typeset'), e => done('failed: ' + e));
 """
 
 
+@pytest.mark.slow
 def test_every_page_reads_in_a_real_browser(built, served, browser):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     internal = set()

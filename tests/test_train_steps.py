@@ -14,6 +14,7 @@ from involution_tf.models import INPUT_SHAPES
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow
 def test_quick_run_times_every_pair_and_reports_the_ratio(tmp_path, capsys):
     out = tmp_path / "steps.json"
     train_steps.main(["--quick", "--json", str(out)])
@@ -124,6 +125,7 @@ def test_repeats_must_be_positive():
         train_steps.main(["--quick", "--repeats", "0"])
 
 
+@pytest.mark.committed_results
 def test_the_results_page_shows_the_committed_record_of_every_pair_on_every_dataset():
     record = json.loads(records.DEFAULT_TRAIN_STEPS.read_text())
     pairs = [(row["dataset"], row["model"], row["counterpart"]) for row in record["rows"]]
@@ -131,6 +133,7 @@ def test_the_results_page_shows_the_committed_record_of_every_pair_on_every_data
     assert train_steps.format_report(record) in site.results_page()
 
 
+@pytest.mark.committed_results
 def test_a_gpu_measurement_has_a_place_of_its_own_on_the_results_page():
     section = site.results_page().split("## On a GPU")[1].split("## ")[0]
     path = ROOT / "results" / "train_steps_gpu.json"

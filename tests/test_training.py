@@ -182,6 +182,7 @@ def test_arrays_that_do_not_fit_the_dataset_are_refused_before_training(dataset,
         training.train_and_evaluate("conv_baseline", dataset, arrays)
 
 
+@pytest.mark.slow
 def test_two_writers_at_once_keep_every_record(tmp_path):
     """Two processes adding 200 records each to one file: all 400 stay (a lock, and temporary files of
     their own)."""
