@@ -91,15 +91,17 @@ def points(records: Iterable[dict], dataset: str, steps: dict | None = None) -> 
     return families
 
 
-def _interpolated(curve: Sequence[Point], cost: str, at: float) -> tuple[float, list] | None:
+def _interpolated(curve: Sequence[Point], cost: str, at: float) -> tuple[float, list] | str:
     """The curve's mean accuracy at cost ``at`` (linear in log cost between the two neighbouring points)
-    and the (variance of the mean, runs) of each point it weighs; None outside the curve or with a
-    point of fewer than two runs."""
+    and the (variance of the mean, runs) of each point it weighs; or why there is none: ``at`` outside
+    the curve, or a neighbour with fewer than two runs."""
     located = sorted((p for p in curve if p.cost(cost) is not None), key=lambda p: p.cost(cost))
     for low, high in zip(located, located[1:] or located):
         x0, x1 = math.log(low.cost(cost)), math.log(high.cost(cost))
-        if not (x0 <= math.log(at) <= x1) or min(len(low.accuracies), len(high.accuracies)) < 2:
+        if not (x0 <= math.log(at) <= x1):
             continue
+        if min(len(low.accuracies), len(high.accuracies)) < 2:
+            return "no verdict: a neighbouring width of the control has fewer than two runs yet"
         a = 0.0 if x1 == x0 else (math.log(at) - x0) / (x1 - x0)
         weighed = [(w, p) for w, p in ((1 - a, low), (a, high)) if w > 0]
         mean = sum(w * spread(p.accuracies).mean for w, p in weighed)
@@ -107,7 +109,7 @@ def _interpolated(curve: Sequence[Point], cost: str, at: float) -> tuple[float, 
             (w**2 * spread(p.accuracies).sd ** 2 / len(p.accuracies), len(p.accuracies)) for w, p in weighed
         ]
         return mean, parts
-    return None
+    return "no verdict: outside the control's sizes"
 
 
 # The verdicts in the order the summary counts them.
@@ -126,6 +128,7 @@ class Verdict:
     at: float | None
     seeds: int
     difference: Difference | None
+    reason: str = ""  # why there is no difference
 
     @property
     def kind(self) -> str:
@@ -139,11 +142,7 @@ class Verdict:
         """The verdict in plain words; with Holm's ``adjusted_p``, whether a finding survives it."""
         d = self.difference
         if d is None:
-            return (
-                "no verdict: step time not measured"
-                if self.at is None
-                else "no verdict: outside the control's sizes"
-            )
+            return self.reason
         if self.kind == "cannot be told apart":
             return (
                 f"cannot be told apart with {self.seeds} seeds; the smallest difference these runs could "
@@ -155,10 +154,12 @@ class Verdict:
 
 
 def _verdict(rednet: Point, curve: Sequence[Point], dataset: str, control: str, cost: str) -> Verdict:
-    at = rednet.cost(cost)
-    control_side = None if at is None else _interpolated(curve, cost, at)
-    if control_side is None or len(rednet.accuracies) < 2:
-        return Verdict(dataset, rednet.width, control, cost, at, len(rednet.accuracies), None)
+    at, seeds = rednet.cost(cost), len(rednet.accuracies)
+    control_side = "no verdict: step time not measured" if at is None else _interpolated(curve, cost, at)
+    if seeds < 2:
+        control_side = "no verdict: the RedNet has fewer than two runs at this width yet"
+    if isinstance(control_side, str):
+        return Verdict(dataset, rednet.width, control, cost, at, seeds, None, control_side)
     mean, parts = control_side
     ours = spread(rednet.accuracies)
     difference = welch(100 * (ours.mean - mean), [(ours.sd**2 / ours.n, ours.n), *parts])

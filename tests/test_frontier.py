@@ -114,3 +114,15 @@ def test_verdicts_follow_from_the_committed_records():
             r["model"] == "rednet" and r["dataset"] == v.dataset and records.width_of(r) == v.width
             for r in runs
         )
+
+
+def test_no_verdict_says_why():
+    rednet = curve("rednet", [(1.0, 15_000, 0.76)])  # between a one-run width and conv_matched_params
+    one_run = [run("rednet_conv_control", 0.5, 10_000, 0.7, 0), *CONV[3:]]  # width 0.5 with one run only
+    (v,) = [
+        v for v in frontier.verdicts(rednet + one_run) if (v.control, v.cost) == ("convolution", "params")
+    ]
+    assert v.words() == "no verdict: a neighbouring width of the control has fewer than two runs yet"
+    lone = curve("rednet", [(2.0, 30_000, 0.76)], spread=(0.0,))
+    (v,) = [v for v in frontier.verdicts(lone + CONV) if (v.control, v.cost) == ("convolution", "params")]
+    assert v.words() == "no verdict: the RedNet has fewer than two runs at this width yet"
