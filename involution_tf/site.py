@@ -150,15 +150,12 @@ def _stage(source: Path, course: Path) -> None:
         (source / "notebooks" / path.name).write_text(text)
     static = source / "_static"
     shutil.copytree(Path(mathjax.__file__).parent / "static" / "mathjax" / "es5", static / "mathjax")
-    runs = load_records(RESULTS / "runs.json")
-    steps = json.loads((RESULTS / "train_steps.json").read_text())
-    bench = json.loads((RESULTS / "benchmark.json").read_text())
+    results = course / "results"
+    runs = load_records(results / "runs.json")
     generated = source / "_generated"
     generated.mkdir()
-    (generated / "headline.md").write_text(headline(runs, steps) + "\n")
-    (source / "results.md").write_text(
-        results_page(runs, steps, bench, load_records(RESULTS / "comparison.json"))
-    )
+    (generated / "headline.md").write_text(headline(runs, _steps(results)) + "\n")
+    (source / "results.md").write_text(results_page(results))
     plotting.draw_involution_at_pixel().savefig(static / "operator.png", dpi=110, bbox_inches="tight")
     plotting.plot_differences(runs).savefig(static / "differences.png", dpi=110, bbox_inches="tight")
 

@@ -108,6 +108,8 @@ MathJax.startup.promise.then(() => done('typeset'), e => done('failed: ' + e));
 @pytest.mark.slow
 def test_every_page_reads_in_a_real_browser(built, served, browser):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for old in SCREENSHOTS.glob("*.png"):  # this run's screenshots only
+        old.unlink()
     internal = set()
     for page in pages(built):
         html = (built / page).read_text()
