@@ -107,7 +107,8 @@ EXERCISES: dict[str, Exercise] = {
         test=_conv1x1_is_right,
     ),
     "conv.shift_with_stride": Exercise(
-        "a convolution commutes with shifts; then the stride keeps every other output pixel.",
+        "shift first and convolve, or convolve and shift: the same. Then what does a stride do to a distance "
+        "counted in output pixels?",
         expected=lambda: 1,
     ),
     "involution.kernel_shape": Exercise(
@@ -142,7 +143,7 @@ EXERCISES: dict[str, Exercise] = {
         tolerance=0.01,
     ),
     "layer.kernel_values_per_pixel": Exercise(
-        "each output pixel gets one K x K kernel per group.",
+        "how many kernels does one output pixel get, and how many values has each?",
         expected=lambda: 5 * 5 * (96 // 8),
     ),
     "layer.shift": Exercise(
@@ -167,8 +168,8 @@ EXERCISES: dict[str, Exercise] = {
         expected=lambda: comparison.difference(_A, _B).verdict,
     ),
     "comparison.depthwise_saving": Exercise(
-        "the involution's parameters are its kernel generator's (costs.involution_params counts them); a "
-        "depthwise K x K convolution without bias has K x K weights per channel.",
+        "which part of the involution layer holds its parameters, and how many weights does a K x K kernel "
+        "per channel hold?",
         expected=lambda: costs.involution_params(32, 3, 4, 2) - 3 * 3 * 32,
     ),
 }

@@ -109,7 +109,7 @@ def _interpolated(curve: Sequence[Point], cost: str, at: float) -> tuple[float, 
             (w**2 * spread(p.accuracies).sd ** 2 / len(p.accuracies), len(p.accuracies)) for w, p in weighed
         ]
         return mean, parts
-    return "no verdict: outside the control's sizes"
+    return "no verdict: outside the control's sizes recorded so far"
 
 
 # The verdicts in the order the summary counts them.

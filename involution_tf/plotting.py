@@ -135,7 +135,7 @@ PASS_NAMES = {"forward": "forward", "forward_backward": "forward + backward"}
 
 
 def plot_benchmark(record: dict):
-    """Time of each contender relative to Conv2D (linear axis, 1 = as fast as Conv2D), forward and
+    """Time of each contender relative to Conv2D (log axis, 1 = as fast as Conv2D), forward and
     forward + backward, per shape."""
     rows = record["rows"]
     names = list(rows[0]["timings"])
@@ -147,7 +147,12 @@ def plot_benchmark(record: dict):
             ratios = [row["timings"][name][key] / row["timings"]["Conv2D"][key] for row in rows]
             ax.bar(np.arange(len(rows)) + n * width, ratios, width, label=CONTENDER_NAMES.get(name, name))
         ax.axhline(1.0, color="k", lw=0.8)
-        ax.set(title=f"{PASS_NAMES[key]}: time / Conv2D's time", ylabel="below 1: faster than Conv2D")
+        ax.set(
+            title=f"{PASS_NAMES[key]}: time / Conv2D's time",
+            ylabel="below 1: faster than Conv2D (log scale)",
+            yscale="log",
+        )
+        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
         ax.set_xticks(np.arange(len(rows)) + 0.4 - width / 2)
         ax.set_xticklabels(labels, fontsize=8)
     axes[0].legend(fontsize=8)
@@ -165,12 +170,12 @@ def plot_traffic_bound(record: dict):
         ("forward_backward", "bound_forward_backward", "C3", "s"),
     ):
         times = [row["timings"]["involution_tf"][key] * 1e3 for row in record["rows"]]
-        ax.plot(labels, times, color=colour, marker=marker, label=f"the op, {PASS_NAMES[key]}")
-        ax.plot(
+        ax.plot(labels, times, color=colour, marker=marker, ls="none", label=f"the op, {PASS_NAMES[key]}")
+        ax.plot(  # markers only: the shapes are separate measurements, not points of a curve
             labels,
             [row[bound] * 1e3 for row in record["rows"]],
             color="0.45",
-            ls="--",
+            ls="none",
             marker=marker,
             mfc="white",
             label=f"its memory-traffic bound, {PASS_NAMES[key]}",
@@ -251,22 +256,22 @@ def plot_accuracy_vs_params(records: Sequence[dict]):
 
 def plot_differences(records: Sequence[dict]):
     """Every RedNet-minus-control difference of mean test accuracy (the protocol's width) as a dot with
-    its Welch 95% interval as whiskers, a line at 0: an interval that crosses it cannot be told apart."""
+    its Welch 95% interval as whiskers, a line at 0 (an interval that crosses it cannot be told apart); one
+    panel per dataset, each on its own scale, so that the narrow MNIST intervals stay visible."""
     differences = control_differences(records)
-    fig, ax = plt.subplots(figsize=(9, 0.42 * len(differences) + 1.4))
-    labels = []
-    for y, ((dataset, control), d) in enumerate(reversed(differences.items())):
-        colour = MODEL_STYLES[control][0]
-        ax.errorbar(d.points, y, xerr=d.noise or 0, fmt="o", color=colour, capsize=4)
-        labels.append(f"{DATASET_NAMES[dataset]}: against {control}")
-    ax.axvline(0, color="0.3", lw=1)
-    ax.set_yticks(range(len(labels)), labels, fontsize=8)
-    ax.set(
-        xlabel="RedNet minus control: mean test accuracy, points (whiskers: 95% interval)",
-        title="The RedNet against each control: right of 0, the RedNet is ahead",
-    )
-    ax.title.set_fontsize(10)
-    ax.grid(True, axis="x", alpha=0.3)
+    datasets = [d for d in DATASET_NAMES if any(key[0] == d for key in differences)]
+    fig, axes = plt.subplots(len(datasets), 1, figsize=(9, 1.4 + 1.1 * len(datasets)), squeeze=False)
+    for ax, dataset in zip(axes[:, 0], datasets):
+        mine = [(control, d) for (name, control), d in differences.items() if name == dataset]
+        for y, (control, d) in enumerate(reversed(mine)):
+            ax.errorbar(d.points, y, xerr=d.noise or 0, fmt="o", color=MODEL_STYLES[control][0], capsize=4)
+        ax.axvline(0, color="0.3", lw=1)
+        ax.set_yticks(range(len(mine)), [f"against {control}" for control, _ in reversed(mine)], fontsize=8)
+        ax.set_title(DATASET_NAMES[dataset], fontsize=9, loc="left")
+        ax.grid(True, axis="x", alpha=0.3)
+        ax.tick_params(axis="x", labelsize=8)
+    axes[-1, 0].set_xlabel("RedNet minus control: mean test accuracy, points (whiskers: 95% interval)")
+    fig.suptitle("The RedNet against each control: right of 0, the RedNet is ahead", fontsize=10)
     fig.tight_layout()
     return fig
 
@@ -274,7 +279,8 @@ def plot_differences(records: Sequence[dict]):
 def plot_frontier(records: Sequence[dict], steps: dict | None = None):
     """The paper's Figure 1 at the course's scale: test accuracy against parameters and against measured
     ms per training step (both log scale), one row per dataset, one curve per family through the means of
-    its widths, every run a faint point. A panel without step times says so."""
+    its widths, every run a faint point; a width with fewer than three runs is a hollow marker. A panel
+    without step times says so."""
     datasets = [d for d in DATASET_NAMES if any(r["dataset"] == d for r in records)]
     fig, axes = plt.subplots(len(datasets), 2, figsize=(11, 3.6 * len(datasets)), squeeze=False)
     for row, dataset in zip(axes, datasets):
@@ -295,9 +301,17 @@ def plot_frontier(records: Sequence[dict], steps: dict | None = None):
                     [p.cost(cost) for p in located],
                     [100 * np.mean(p.accuracies) for p in located],
                     color=colour,
-                    marker=marker,
                     label=frontier.FAMILIES[family][1],
                 )
+                for p in located:  # filled: a mean of three runs or more; hollow: fewer so far
+                    filled = len(p.accuracies) >= 3
+                    ax.plot(
+                        p.cost(cost),
+                        100 * np.mean(p.accuracies),
+                        marker,
+                        color=colour,
+                        mfc=colour if filled else "white",
+                    )
             _log_axis(ax, frontier.COSTS[cost])
             ax.set(
                 ylabel="test accuracy (%)",
@@ -308,8 +322,22 @@ def plot_frontier(records: Sequence[dict], steps: dict | None = None):
                 ax.text(0.5, 0.5, "step times not measured yet", transform=ax.transAxes, ha="center")
                 ax.set(xticks=[], yticks=[], xlabel="", ylabel="")
                 ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
-    handles, labels = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="upper center", ncol=3, fontsize=8, bbox_to_anchor=(0.5, 1.0))
+    handles = [
+        matplotlib.lines.Line2D(
+            [],
+            [],
+            color=MODEL_STYLES[FAMILY_STYLES[f]][0],
+            marker=MODEL_STYLES[FAMILY_STYLES[f]][1],
+            label=frontier.FAMILIES[f][1],
+        )
+        for f in frontier.FAMILIES
+    ]
+    handles.append(
+        matplotlib.lines.Line2D(
+            [], [], color="0.4", marker="o", mfc="white", ls="none", label="fewer than three runs so far"
+        )
+    )
+    fig.legend(handles=handles, loc="upper center", ncol=4, fontsize=8, bbox_to_anchor=(0.5, 1.0))
     fig.tight_layout(rect=(0, 0, 1, 0.97))
     return fig
 
@@ -321,8 +349,12 @@ def plot_training_curves(records: Sequence[dict]):
     grouped = _by_dataset(records)
     held_out = "validation" if all("validation_images" in r for r in records) else "test"
     networks = [m for m in MODEL_STYLES if any(r["model"] == m for r in records)]
-    fig, axes = plt.subplots(
-        len(grouped), len(networks), figsize=(2.6 * len(networks), 2.3 * len(grouped)), squeeze=False
+    fig, axes = plt.subplots(  # one accuracy scale per dataset, so that its networks compare by eye
+        len(grouped),
+        len(networks),
+        figsize=(2.6 * len(networks), 2.3 * len(grouped)),
+        squeeze=False,
+        sharey="row",
     )
     for row, (dataset, runs) in zip(axes, grouped.items()):
         for ax, model in zip(row, networks):

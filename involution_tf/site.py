@@ -68,9 +68,9 @@ def headline(runs: list[dict], steps: dict) -> str:
     )
     return "\n".join(
         [
-            "- **The student study's result reproduces, and its cause is the network, not the operator.** "
-            f"Its involution networks trail its convolution networks by {min(gaps):.0f}–{max(gaps):.0f} "
-            "points because they never mix channels.",
+            "- **The student study's ranking reproduces.** Its involution networks trail its convolution "
+            f"networks by {min(gaps):.0f}–{max(gaps):.0f} points; they never mix channels, which the paper's "
+            "networks do.",
             "- **Used as the paper uses it, involution is mostly not told apart from its controls.** Of "
             f"{len(differences)} comparisons of the RedNet with its controls, "
             f"{len(differences) - len(found)} cannot be told apart with the seeds run so far; the RedNet is "

@@ -33,7 +33,10 @@ def test_the_control_is_interpolated_in_log_parameters_between_its_neighbouring_
     at_matched = found[1.0, "convolution", "params"]  # exactly on conv_matched_params: no interpolation
     assert at_matched.difference.points == pytest.approx(1.0)
     assert found[2.0, "convolution", "params"].kind == "no verdict"  # wider than the widest control
-    assert found[0.5, "convolution", "params"].words() == "no verdict: outside the control's sizes"
+    assert (
+        found[0.5, "convolution", "params"].words()
+        == "no verdict: outside the control's sizes recorded so far"
+    )
     assert found[1.0, "convolution", "step_ms"].words() == "no verdict: step time not measured"
     assert found[1.0, "depthwise", "params"].kind == "no verdict"  # no depthwise runs at all
 

@@ -62,7 +62,9 @@ def test_the_default_run_reads_the_records_in_a_new_folder_and_retraining_is_exp
     calls = []
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(
-        cli, "reproduce", lambda output, quick, retrain: calls.append((output, quick, retrain)) or []
+        cli,
+        "reproduce",
+        lambda output, quick, retrain, notebooks: calls.append((output, quick, retrain)) or [],
     )
     cli.main(["reproduce"])
     cli.main(["reproduce", "--retrain"])

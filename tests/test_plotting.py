@@ -90,15 +90,15 @@ def _protocol_and_sweep():
 def test_the_difference_chart_has_a_dot_and_its_interval_for_every_comparison_and_a_line_at_0():
     runs, wider = _protocol_and_sweep()
     fig = plotting.plot_differences(runs + wider)  # the sweep's other widths are not the protocol's
-    (ax,) = fig.axes
     differences = comparison.control_differences(runs)
-    labels = [t.get_text() for t in ax.get_yticklabels()]
-    assert len(labels) == len(differences) == 9 and "CIFAR-10: against rednet_conv_control" in labels
-    dots = [line for line in ax.lines if line.get_marker() == "o"]
+    assert [ax.get_title(loc="left") for ax in fig.axes] == ["MNIST", "Fashion-MNIST", "CIFAR-10"]
+    labels = [t.get_text() for ax in fig.axes for t in ax.get_yticklabels()]
+    assert len(labels) == len(differences) == 9 and "against rednet_conv_control" in labels
+    dots = [line for ax in fig.axes for line in ax.lines if line.get_marker() == "o"]
     assert sorted(float(d.get_xdata()[0]) for d in dots) == pytest.approx(
         sorted(d.points for d in differences.values())
     )
-    assert any(list(line.get_xdata()) == [0, 0] for line in ax.lines)  # the line at 0
+    assert all(any(list(line.get_xdata()) == [0, 0] for line in ax.lines) for ax in fig.axes)  # lines at 0
 
 
 @pytest.mark.committed_results
