@@ -107,6 +107,18 @@ def _step(
     return step
 
 
+def _rounds(steps: Sequence, repeats: int) -> list[list[float]]:
+    """Each step's seconds in ``repeats`` rounds, every step once a round, after two untimed rounds
+    (the compilation, then one step more to settle the allocator)."""
+    for step in list(steps) * 2:
+        time_once(step)
+    samples = [[] for _ in steps]
+    for _ in range(repeats):
+        for times, step in zip(samples, steps):
+            times.append(time_once(step))
+    return samples
+
+
 def time_pair(
     dataset: str, model: str, repeats: int, batch_size: int | None = None, counterpart: str | None = None
 ) -> dict[str, float]:
@@ -121,12 +133,7 @@ def time_pair(
         _step(name, dataset, batch_size, xla=key.startswith("xla"), zero_op="zero_op" in key)
         for name, key in zip(names, _KEYS)
     ]
-    for step in steps * 2:  # compile, then one step more to settle the allocator, outside the timings
-        time_once(step)
-    samples = [[] for _ in steps]
-    for _ in range(repeats):
-        for times, step in zip(samples, steps):
-            times.append(time_once(step))
+    samples = _rounds(steps, repeats)
     medians = {key: statistics.median(times) for key, times in zip(_KEYS, samples)}
     ratios = np.divide(samples[0], samples[1])  # each round's seconds over counterpart_seconds
     return medians | {"ratio_quartiles": [float(q) for q in np.percentile(ratios, [25, 75])]}
@@ -137,12 +144,7 @@ def time_sweep(dataset: str, repeats: int, batch_size: int | None = None) -> lis
     ``dataset``, all timed in the same rounds: one row per network, with ``quartiles``, the first and
     third quartiles of its step over the rounds."""
     steps = [_step(model, dataset, batch_size, xla=False, width=width) for model, width in SWEEP]
-    for step in steps * 2:  # compile, then one step more to settle the allocator, outside the timings
-        time_once(step)
-    samples = [[] for _ in steps]
-    for _ in range(repeats):
-        for times, step in zip(samples, steps):
-            times.append(time_once(step))
+    samples = _rounds(steps, repeats)
     return [
         dict(
             dataset=dataset,

@@ -34,6 +34,14 @@ def colab_like_environment(folder: Path) -> Path:
     involution_tf; its Python. The running interpreter's own site-packages are added (a virtual
     environment's, when the tests run in one; ``system_site_packages`` would give the base interpreter's
     instead, without what the virtual environment installed)."""
+    python, site_packages = venv_seeing_this_interpreter(folder)
+    Path(site_packages, "sitecustomize.py").write_text(HIDE_THIS_CHECKOUT)
+    return python
+
+
+def venv_seeing_this_interpreter(folder: Path) -> tuple[Path, str]:
+    """A virtual environment whose site-packages add the running interpreter's (their .pth files
+    processed): its Python and its own site-packages."""
     venv.create(folder, with_pip=False)
     python = folder / "bin" / "python"
     site_packages = subprocess.check_output(
@@ -43,8 +51,7 @@ def colab_like_environment(folder: Path) -> Path:
     Path(site_packages, "running_interpreter.pth").write_text(
         "".join(f"import site; site.addsitedir({path!r})\n" for path in ours)
     )
-    Path(site_packages, "sitecustomize.py").write_text(HIDE_THIS_CHECKOUT)
-    return python
+    return python, site_packages
 
 
 def start_kernel(python: Path, folder: Path, env: dict):
@@ -134,16 +141,7 @@ def test_every_notebook_has_the_same_colab_cell():
 def test_the_environment_sees_the_packages_of_a_virtual_environment_the_tests_run_in(tmp_path):
     """The tests run from inside a user's virtual environment (here one whose packages are this
     interpreter's): the Colab-like environment made from it must see them, ipykernel included."""
-    outer = tmp_path / "users-venv"
-    venv.create(outer, with_pip=False)
-    outer_python = outer / "bin" / "python"
-    outer_site = subprocess.check_output(
-        [outer_python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"], text=True
-    ).strip()
-    paths = sorted({sysconfig.get_path("purelib"), sysconfig.get_path("platlib")})
-    Path(outer_site, "packages.pth").write_text(
-        "".join(f"import site; site.addsitedir({p!r})\n" for p in paths)
-    )
+    outer_python, _ = venv_seeing_this_interpreter(tmp_path / "users-venv")
     make_inner = (
         f"import sys; sys.path.insert(0, {str(ROOT / 'tests')!r}); import test_colab; "
         f"print(test_colab.colab_like_environment(__import__('pathlib').Path({str(tmp_path / 'inner')!r})))"
