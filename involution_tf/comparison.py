@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import tensorflow as tf
 
-from involution_tf.models import INPUT_SHAPES, MODELS
+from involution_tf.models import CONTROLS, COUNTERPARTS, INPUT_SHAPES, MODELS
 from involution_tf.records import (
     DEFAULT_RESULTS,
     DEFAULT_RUNS,
@@ -79,15 +79,6 @@ STUDY = {
     ("cifar10", "involution_swap"): dict(
         test_accuracy=0.3110, params=13_074, cpu_seconds=922.53, gpu_seconds=203.27
     ),
-}
-
-# Each involution network and the convolution network it is timed against.
-COUNTERPARTS = {"involution_swap": "conv_baseline", "rednet": "rednet_conv_control"}
-# The RedNet's three controls, and what the RedNet against each of them measures.
-CONTROLS = {
-    "rednet_conv_control": "involution against a 3x3 convolution, everything else equal",
-    "rednet_depthwise_control": "the generated, per-pixel kernel against a static KxK one per channel",
-    "conv_matched_params": "involution against convolution at equal parameters",
 }
 
 

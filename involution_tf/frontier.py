@@ -20,18 +20,14 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from involution_tf import models
 from involution_tf.comparison import DATASET_NAMES, Difference, holm, spread, welch
-from involution_tf.models import INPUT_SHAPES, MATCHED_WIDTH
 from involution_tf.records import width_of
 
 __all__ = ["FAMILIES", "COSTS", "Point", "points", "Verdict", "verdicts", "verdicts_table", "summary"]
 
-# Each family of the frontier: its networks, and how the figures and verdicts name it.
-FAMILIES = {
-    "involution": (("rednet",), "RedNet (involution)"),
-    "convolution": (("rednet_conv_control", "conv_matched_params"), "3x3 convolution control"),
-    "depthwise": (("rednet_depthwise_control",), "depthwise control (static KxK)"),
-}
+# The families of the frontier (the registry's, less the student study's networks) and their names.
+FAMILIES = {family: name for family, name in models.FAMILIES.items() if family != "study"}
 # The two costs the frontier is drawn against, and how they are named.
 COSTS = {"params": "parameters", "step_ms": "ms per training step"}
 
@@ -52,11 +48,6 @@ class Point:
         return self.params if name == "params" else self.step_ms
 
 
-def _width(record: dict) -> float:
-    """A record's width factor; ``conv_matched_params`` is the convolution control narrowed."""
-    return MATCHED_WIDTH[record["dataset"]] if record["model"] == "conv_matched_params" else width_of(record)
-
-
 def _step_ms(steps: dict | None, dataset: str, model: str, width: float) -> float | None:
     for row in (steps or {}).get("sweep", []):
         if (row["dataset"], row["model"], row["width"]) == (dataset, model, width):
@@ -69,19 +60,19 @@ def points(records: Iterable[dict], dataset: str, steps: dict | None = None) -> 
     ``steps``, sorted by parameters."""
     records = [r for r in records if r["dataset"] == dataset]
     families = {}
-    for family, (model_names, _) in FAMILIES.items():
+    for family in FAMILIES:
         found = {}
         for r in records:
-            if r["model"] in model_names:
-                found.setdefault((r["model"], _width(r)), []).append(r)
+            if models.network(r["model"]).family == family:
+                found.setdefault((r["model"], width_of(r)), []).append(r)
         families[family] = sorted(
             (
                 Point(
                     family,
                     model,
-                    width,
+                    models.network(model).width_factor(dataset, width),
                     runs[0]["params"],
-                    _step_ms(steps, dataset, model, width if model != "conv_matched_params" else 1.0),
+                    _step_ms(steps, dataset, model, width),
                     tuple(r["test_accuracy"] for r in runs),
                 )
                 for (model, width), runs in found.items()
@@ -171,7 +162,7 @@ def verdicts(records: Iterable[dict], steps: dict | None = None) -> list[Verdict
     every dataset with records."""
     records = list(records)
     found = []
-    for dataset in INPUT_SHAPES:
+    for dataset in models.INPUT_SHAPES:
         families = points(records, dataset, steps)
         for rednet in families["involution"]:
             for control in ("convolution", "depthwise"):
@@ -207,7 +198,7 @@ def verdicts_table(found: Sequence[Verdict]) -> str:
             ]
         )
         lines.append(
-            f"| {DATASET_NAMES[v.dataset]} | {v.width:g} | {FAMILIES[v.control][1]} | {COSTS[v.cost]} | "
+            f"| {DATASET_NAMES[v.dataset]} | {v.width:g} | {FAMILIES[v.control]} | {COSTS[v.cost]} | "
             f"{' | '.join(cells)} | {v.words(adjusted.get(i))} |"
         )
     return "\n".join(lines)
@@ -229,5 +220,5 @@ def summary(found: Sequence[Verdict]) -> str:
                 words.append(v.kind + (" (not after Holm's correction)" if held else ""))
             order = sorted(set(words), key=lambda w: (_KINDS.index(w.split(" (")[0]), w))
             tally = "; ".join(f"{words.count(word)} {word}" for word in order)
-            lines.append(f"- Against the {FAMILIES[control][1]}, at equal {COSTS[cost]}: {tally}.")
+            lines.append(f"- Against the {FAMILIES[control]}, at equal {COSTS[cost]}: {tally}.")
     return "\n".join(lines) or "No runs of the frontier yet."

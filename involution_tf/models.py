@@ -1,6 +1,7 @@
 """Model builders for the dataset comparison: the student study's networks, and involution done right.
 
-``build_model(name, dataset)`` makes one of four networks (10 logits out):
+``build_model(name, dataset)`` makes one of the six networks of :data:`NETWORKS`, the registry every module
+reads a network's family, recipe and role from (10 logits out):
 
 * ``conv_baseline`` - the student study's convolution networks. MNIST: the keras.io "Simple MNIST convnet"
   (Conv32 - pool - Conv64 - pool - Flatten - Dropout 0.5 - Dense 10), 34,826 parameters.
@@ -38,7 +39,13 @@ from involution_tf.layers import Involution
 
 __all__ = [
     "INPUT_SHAPES",
+    "FAMILIES",
+    "Network",
+    "NETWORKS",
+    "network",
     "MODELS",
+    "CONTROLS",
+    "COUNTERPARTS",
     "input_shape",
     "RedNetConfig",
     "REDNET_CONFIGS",
@@ -50,21 +57,102 @@ __all__ = [
 ]
 
 INPUT_SHAPES = {"mnist": (28, 28, 1), "fashion_mnist": (28, 28, 1), "cifar10": (32, 32, 3)}
-MODELS = (
-    "conv_baseline",
-    "involution_swap",
-    "rednet",
-    "rednet_conv_control",
-    "rednet_depthwise_control",
-    "conv_matched_params",
-)
-# The spatial mixing of each RedNet-style network: the involution and its three controls.
-_SPATIAL = {
-    "rednet": "involution",
-    "rednet_conv_control": "conv",
-    "rednet_depthwise_control": "depthwise",
-    "conv_matched_params": "conv",
+# The width factor that brings the convolution control within 15% of the RedNet's parameters.
+MATCHED_WIDTH = {"mnist": 0.75, "fashion_mnist": 0.7, "cifar10": 0.7}
+# The families the figures and the frontier group networks by, and how they name each.
+FAMILIES = {
+    "study": "the student study's networks",
+    "involution": "RedNet (involution)",
+    "convolution": "3x3 convolution control",
+    "depthwise": "depthwise control (static KxK)",
 }
+
+
+@dataclass(frozen=True)
+class Network:
+    """One network of the course, as every module that trains, times, compares or draws it reads it.
+
+    ``mixing`` is its spatial operator ("conv", "involution" or "depthwise"), ``recipe`` the name of its
+    training recipe (see :mod:`involution_tf.training`). ``swept`` networks take a width factor;
+    ``fixed_width`` narrows a network per dataset instead. ``timed_against`` is the convolution network
+    an involution network's epochs are compared with; ``question`` says, for a control of the RedNet,
+    what the RedNet against it measures. ``style`` is its colour and marker in every figure."""
+
+    name: str
+    family: str
+    recipe: str
+    mixing: str
+    style: tuple[str, str]
+    swept: bool = False
+    fixed_width: dict[str, float] | None = None
+    timed_against: str | None = None
+    question: str | None = None
+
+    def width_factor(self, dataset: str, width: float) -> float:
+        """The factor this network's widths are multiplied by on ``dataset`` at sweep width ``width``."""
+        return self.fixed_width[dataset] if self.fixed_width else width
+
+
+_STUDY = dict(family="study", recipe="study")
+_REDNET = dict(recipe="rednet", swept=True)
+NETWORKS = {
+    n.name: n
+    for n in (
+        Network("conv_baseline", mixing="conv", style=("C0", "o"), **_STUDY),
+        Network(
+            "involution_swap", mixing="involution", style=("C1", "o"), timed_against="conv_baseline", **_STUDY
+        ),
+        Network(
+            "rednet",
+            "involution",
+            mixing="involution",
+            style=("C3", "*"),
+            timed_against="rednet_conv_control",
+            **_REDNET,
+        ),
+        Network(
+            "rednet_conv_control",
+            "convolution",
+            mixing="conv",
+            style=("C2", "s"),
+            **_REDNET,
+            question="involution against a 3x3 convolution, everything else equal",
+        ),
+        Network(
+            "rednet_depthwise_control",
+            "depthwise",
+            mixing="depthwise",
+            style=("C4", "D"),
+            **_REDNET,
+            question="the generated, per-pixel kernel against a static KxK one per channel",
+        ),
+        Network(
+            "conv_matched_params",
+            "convolution",
+            "rednet",
+            "conv",
+            ("C9", "^"),
+            fixed_width=MATCHED_WIDTH,
+            question="involution against convolution at equal parameters",
+        ),
+    )
+}
+MODELS = tuple(NETWORKS)
+# The networks that take a width factor, and the factors of the frontier sweep (1 is the protocol's).
+SWEPT_MODELS = tuple(n.name for n in NETWORKS.values() if n.swept)
+WIDTHS = (0.5, 1.0, 2.0)
+# The RedNet's controls, and what the RedNet against each of them measures.
+CONTROLS = {n.name: n.question for n in NETWORKS.values() if n.question}
+# Each involution network and the convolution network its epochs are compared with.
+COUNTERPARTS = {n.name: n.timed_against for n in NETWORKS.values() if n.timed_against}
+
+
+def network(name: str, argument: str = "name") -> Network:
+    """The registry's entry for ``name``; otherwise a ``ValueError`` that names the caller's ``argument``
+    and the known networks."""
+    if name not in NETWORKS:
+        raise ValueError(f"`{argument}` must be one of {list(NETWORKS)}, got {name!r}.")
+    return NETWORKS[name]
 
 
 @dataclass(frozen=True)
@@ -101,11 +189,6 @@ REDNET_CONFIGS = {
     "fashion_mnist": RedNetConfig(stem=16, **_SMALL_MAP_NETWORK),
     "cifar10": RedNetConfig(stem=32, static_kernel_init=True, **_SMALL_MAP_NETWORK),
 }
-# The width factor that brings the convolution control within 15% of the RedNet's parameters.
-MATCHED_WIDTH = {"mnist": 0.75, "fashion_mnist": 0.7, "cifar10": 0.7}
-# The networks that take a width factor, and the factors of the frontier sweep (1 is the protocol's).
-SWEPT_MODELS = ("rednet", "rednet_conv_control", "rednet_depthwise_control")
-WIDTHS = (0.5, 1.0, 2.0)
 
 
 def input_shape(dataset: str) -> tuple[int, int, int]:
@@ -116,19 +199,18 @@ def input_shape(dataset: str) -> tuple[int, int, int]:
 
 
 def build_model(name: str, dataset: str, width: float = 1.0) -> keras.Model:
-    """The network ``name`` (one of :data:`MODELS`) for ``dataset``, named ``<name>_<dataset>``; with a
+    """The network ``name`` (one of :data:`NETWORKS`) for ``dataset``, named ``<name>_<dataset>``; with a
     ``width`` other than 1 (networks of :data:`SWEPT_MODELS` only), every width times it, named
     ``<name>_w<width>_<dataset>``."""
-    if name not in MODELS:
-        raise ValueError(f"`name` must be one of {list(MODELS)}, got {name!r}.")
+    net = network(name)
     check_width(name, width)
     inputs = keras.Input(input_shape(dataset))
-    if name in ("conv_baseline", "involution_swap"):
-        outputs = _study_network(inputs, dataset, involution=name == "involution_swap")
+    if net.family == "study":
+        outputs = _study_network(inputs, dataset, involution=net.mixing == "involution")
     else:
-        factor = MATCHED_WIDTH[dataset] if name == "conv_matched_params" else width
+        factor = net.width_factor(dataset, width)
         config = REDNET_CONFIGS[dataset] if factor == 1 else _narrowed(REDNET_CONFIGS[dataset], factor)
-        outputs = _rednet(inputs, config, _SPATIAL[name])
+        outputs = _rednet(inputs, config, net.mixing)
     suffix = "" if width == 1 else f"_w{width:g}"
     return keras.Model(inputs, outputs, name=f"{name}{suffix}_{dataset}")
 
@@ -138,7 +220,7 @@ def check_width(name: str, width: float) -> None:
     :data:`SWEPT_MODELS`."""
     if isinstance(width, bool) or not isinstance(width, (int, float)) or not width > 0:
         raise ValueError(f"`width` must be a positive number, got {width!r}.")
-    if width != 1 and name not in SWEPT_MODELS:
+    if width != 1 and not network(name).swept:
         raise ValueError(
             f"`width` must be 1 for {name!r} (only {list(SWEPT_MODELS)} take one), got {width!r}."
         )

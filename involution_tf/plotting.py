@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt
 import matplotlib.ticker
 import numpy as np
 
-from involution_tf import costs, frontier
+from involution_tf import costs, frontier, models
 from involution_tf.comparison import DATASET_NAMES, control_differences
 
 __all__ = [
@@ -194,19 +194,11 @@ def plot_traffic_bound(record: dict):
 
 
 # One colour and marker per network, the same in every figure.
-MODEL_STYLES = {
-    "conv_baseline": ("C0", "o"),
-    "involution_swap": ("C1", "o"),
-    "rednet": ("C3", "*"),
-    "rednet_conv_control": ("C2", "s"),
-    "rednet_depthwise_control": ("C4", "D"),
-    "conv_matched_params": ("C9", "^"),
-}
-# The frontier's families drawn with their networks' colours.
+MODEL_STYLES = {name: network.style for name, network in models.NETWORKS.items()}
+# Each family drawn in the style of its first network in the registry.
 FAMILY_STYLES = {
-    "involution": "rednet",
-    "convolution": "rednet_conv_control",
-    "depthwise": "rednet_depthwise_control",
+    family: next(n.style for n in models.NETWORKS.values() if n.family == family)
+    for family in models.FAMILIES
 }
 
 
@@ -288,7 +280,7 @@ def plot_frontier(records: Sequence[dict], steps: dict | None = None):
         for ax, cost in zip(row, frontier.COSTS):
             for family, curve in families.items():
                 located = sorted((p for p in curve if p.cost(cost) is not None), key=lambda p: p.cost(cost))
-                colour, marker = MODEL_STYLES[FAMILY_STYLES[family]]
+                colour, marker = FAMILY_STYLES[family]
                 for p in located:
                     ax.scatter(
                         [p.cost(cost)] * len(p.accuracies),
@@ -301,7 +293,7 @@ def plot_frontier(records: Sequence[dict], steps: dict | None = None):
                     [p.cost(cost) for p in located],
                     [100 * np.mean(p.accuracies) for p in located],
                     color=colour,
-                    label=frontier.FAMILIES[family][1],
+                    label=frontier.FAMILIES[family],
                 )
                 for p in located:  # filled: a mean of three runs or more; hollow: fewer so far
                     filled = len(p.accuracies) >= 3
@@ -326,9 +318,9 @@ def plot_frontier(records: Sequence[dict], steps: dict | None = None):
         matplotlib.lines.Line2D(
             [],
             [],
-            color=MODEL_STYLES[FAMILY_STYLES[f]][0],
-            marker=MODEL_STYLES[FAMILY_STYLES[f]][1],
-            label=frontier.FAMILIES[f][1],
+            color=FAMILY_STYLES[f][0],
+            marker=FAMILY_STYLES[f][1],
+            label=frontier.FAMILIES[f],
         )
         for f in frontier.FAMILIES
     ]
@@ -384,10 +376,10 @@ def plot_epoch_times(records: Sequence[dict]):
     """Seconds per training epoch of every network, grouped by dataset: the mean over a network's runs
     (each run's median epoch) as a bar, their standard deviation as an error bar."""
     grouped = _by_dataset(records)
-    models = [m for m in MODEL_STYLES if any(r["model"] == m for r in records)]
+    networks = [m for m in MODEL_STYLES if any(r["model"] == m for r in records)]
     fig, ax = plt.subplots(figsize=(9, 3.6))
-    width = 0.8 / len(models)
-    for n, model in enumerate(models):
+    width = 0.8 / len(networks)
+    for n, model in enumerate(networks):
         times = [[r["seconds_per_epoch"] for r in runs if r["model"] == model] for runs in grouped.values()]
         ax.bar(
             np.arange(len(grouped)) + n * width,

@@ -110,7 +110,7 @@ def added_jobs(records: Sequence[dict]) -> list[Job]:
     rednet = seeds_of("rednet")
     wide = [
         control
-        for control in comparison.CONTROLS
+        for control in models.CONTROLS
         if (theirs := seeds_of(control))
         and len(rednet) >= 2
         and comparison.difference(rednet, theirs).noise > 100 * TARGET_HALF_WIDTH

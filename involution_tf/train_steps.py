@@ -42,7 +42,7 @@ import tensorflow as tf
 
 from involution_tf import models, runs, training
 from involution_tf.benchmark import time_once
-from involution_tf.comparison import COUNTERPARTS, DATASET_NAMES, step_ratios
+from involution_tf.comparison import DATASET_NAMES, step_ratios
 from involution_tf.layers import Involution
 from involution_tf.records import measurement, publish
 
@@ -51,7 +51,7 @@ __all__ = ["zero_cost_involution", "time_pair", "SWEEP", "time_sweep", "run", "f
 QUICK_BATCH_SIZE = 8
 # Each involution network and the networks it is timed against: its convolution counterpart, and for the
 # RedNet its two other controls too.
-PAIRS = (*COUNTERPARTS.items(), ("rednet", "rednet_depthwise_control"), ("rednet", "conv_matched_params"))
+PAIRS = tuple(dict.fromkeys((*models.COUNTERPARTS.items(), *(("rednet", c) for c in models.CONTROLS))))
 # A row's step times: the involution network, its counterpart, both with the whole step under XLA, then
 # the involution network with a zero-cost involution op, without and with XLA.
 _KEYS = (
@@ -77,7 +77,10 @@ def zero_cost_involution(
 
 # The networks of the frontier, as (model, width): every width of the three families, and the narrowed
 # convolution network.
-SWEEP = (*((m, w) for m in models.SWEPT_MODELS for w in models.WIDTHS), ("conv_matched_params", 1.0))
+SWEEP = (
+    *((m, w) for m in models.SWEPT_MODELS for w in models.WIDTHS),
+    *((n.name, 1.0) for n in models.NETWORKS.values() if n.fixed_width),
+)
 
 
 def _step(
@@ -128,7 +131,7 @@ def time_pair(
     ``xla_counterpart_seconds``, ``zero_op_seconds``, ``xla_zero_op_seconds``; and ``ratio_quartiles``,
     the first and third quartiles of each round's ratio ``seconds / counterpart_seconds`` (the spread of
     the ratio as fit runs them). ``batch_size`` defaults to the recipe's."""
-    names = (model, counterpart or COUNTERPARTS[model]) * 2 + (model,) * 2
+    names = (model, counterpart or models.COUNTERPARTS[model]) * 2 + (model,) * 2
     steps = [
         _step(name, dataset, batch_size, xla=key.startswith("xla"), zero_op="zero_op" in key)
         for name, key in zip(names, _KEYS)

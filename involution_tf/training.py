@@ -65,17 +65,14 @@ class Recipe:
     flip: bool = False
 
 
-def recipe_for(model: str, dataset: str) -> Recipe:
-    """The recipe the comparison uses for ``model`` on ``dataset`` (see the module docstring)."""
-    if model not in models.MODELS:
-        raise ValueError(f"`model` must be one of {list(models.MODELS)}, got {model!r}.")
-    models.input_shape(dataset)  # validates the name
-    if model in ("conv_baseline", "involution_swap"):
-        return Recipe("study", 12, 128 if dataset == "mnist" else 256, 1e-3)
-    epochs = {"mnist": 15, "fashion_mnist": 12, "cifar10": 11}[dataset]
+def _study_recipe(dataset: str) -> Recipe:
+    return Recipe("study", 12, 128 if dataset == "mnist" else 256, 1e-3)
+
+
+def _rednet_recipe(dataset: str) -> Recipe:
     return Recipe(
         "rednet",
-        epochs,
+        {"mnist": 15, "fashion_mnist": 12, "cifar10": 11}[dataset],
         128,
         8e-3,  # peak
         warmup_epochs=1,
@@ -84,6 +81,17 @@ def recipe_for(model: str, dataset: str) -> Recipe:
         crop_padding={"mnist": 2, "fashion_mnist": 0, "cifar10": 2}[dataset],
         flip=dataset == "cifar10",
     )
+
+
+# Each recipe of the registry (:attr:`involution_tf.models.Network.recipe`) made for a dataset.
+_RECIPES = {"study": _study_recipe, "rednet": _rednet_recipe}
+
+
+def recipe_for(model: str, dataset: str) -> Recipe:
+    """The recipe the comparison uses for ``model`` on ``dataset`` (see the module docstring)."""
+    name = models.network(model, "model").recipe
+    models.input_shape(dataset)  # validates the name
+    return _RECIPES[name](dataset)
 
 
 def quick_recipe(model: str, dataset: str) -> Recipe:

@@ -165,3 +165,34 @@ def test_an_unknown_spatial_mixing_is_refused_not_replaced():
         ValueError, match="`mixing` must be 'conv', 'involution' or 'depthwise', got 'attention'"
     ):
         models._spatial(inputs, models.REDNET_CONFIGS["mnist"], 1, "attention")
+
+
+def test_the_registry_is_the_one_place_a_network_is_described():
+    """Every role a module reads (recipe, family, control, counterpart, style) comes from the registry,
+    and each entry points only at networks and families that exist."""
+    from involution_tf import training
+
+    assert models.MODELS == tuple(models.NETWORKS)
+    for name, net in models.NETWORKS.items():
+        assert net.name == name
+        assert net.family in models.FAMILIES
+        assert net.mixing in ("conv", "involution", "depthwise")
+        assert training.recipe_for(name, "mnist").name == net.recipe
+        assert net.timed_against in (None, *models.NETWORKS)
+        assert not (net.swept and net.fixed_width), name
+    assert set(models.CONTROLS) == {"rednet_conv_control", "rednet_depthwise_control", "conv_matched_params"}
+    assert models.COUNTERPARTS == {"involution_swap": "conv_baseline", "rednet": "rednet_conv_control"}
+    assert models.SWEPT_MODELS == ("rednet", "rednet_conv_control", "rednet_depthwise_control")
+    assert len({net.style for net in models.NETWORKS.values()}) == len(models.NETWORKS)
+
+
+@pytest.mark.parametrize("lookup", [models.network, lambda n: models.build_model(n, "mnist")])
+def test_an_unknown_network_is_a_value_error_never_a_fallback(lookup):
+    with pytest.raises(ValueError, match=r"`name` must be one of \['conv_baseline', .*got 'RedNet'"):
+        lookup("RedNet")
+
+
+def test_a_fixed_width_network_is_narrowed_per_dataset():
+    matched = models.network("conv_matched_params")
+    assert [matched.width_factor(d, 1.0) for d in models.INPUT_SHAPES] == list(models.MATCHED_WIDTH.values())
+    assert models.network("rednet").width_factor("mnist", 2.0) == 2.0

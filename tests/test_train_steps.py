@@ -7,9 +7,9 @@ import pytest
 import tensorflow as tf
 
 from involution_tf import ops, records, site, train_steps, training
-from involution_tf.comparison import COUNTERPARTS, step_ratios
+from involution_tf.comparison import step_ratios
 from involution_tf.layers import Involution
-from involution_tf.models import INPUT_SHAPES
+from involution_tf.models import COUNTERPARTS, INPUT_SHAPES
 
 ROOT = Path(__file__).resolve().parents[1]
 
