@@ -9,16 +9,18 @@ control whose 95% interval against it is wider than :data:`TARGET_HALF_WIDTH`, u
 (:func:`added_jobs`). The interval's width depends on the runs' spread, not on which side is ahead, so
 this rule does not steer a verdict.
 
-    python -m involution_tf.runs status   # what is recorded, what is left, whether a queue is running
-    python -m involution_tf.runs run      # train what is missing, in the foreground
-    python -m involution_tf.runs start    # the same in the background (log: results/runs.log)
-    python -m involution_tf.runs stop     # stop the background queue
+    python -m involution_tf runs status   # what is recorded, what is left, whether a queue is running
+    python -m involution_tf runs run      # train what is missing, in the foreground
+    python -m involution_tf runs start    # the same in the background (log: results/runs.log)
+    python -m involution_tf runs stop     # stop the background queue
 
-A queue holds a lock on ``results/runs.pid`` (with its PID in it) while it runs and removes the file when
-it ends; ``status`` and ``stop`` trust a PID only while its lock is held, so a stale file never gets
-another process signalled (POSIX only: on Windows no queue is seen running). A stop (Ctrl-C, ``stop``, the
-machine's end) loses only the training in progress: the next ``run`` or ``start`` begins with it.
-Records go to ``results/runs.json`` through :func:`~involution_tf.records.save_record`, which keeps every
+Each takes ``--results FILE`` (default ``results/runs.json`` of the checkout): the records it reads and
+writes, with the queue's PID file and log beside it (``runs.pid``, ``runs.log`` for ``runs.json``).
+A queue holds a lock on its PID file (with its PID in it) while it runs and removes the file when it ends;
+``status`` and ``stop`` trust a PID only while its lock is held, so a stale file never gets another process
+signalled (POSIX only: on Windows no queue is seen running). A stop (Ctrl-C, ``stop``, the machine's end)
+loses only the training in progress: the next ``run`` or ``start`` begins with it.
+Records go to the records file through :func:`~involution_tf.records.save_record`, which keeps every
 record when two queues (two terminals, two machines sharing the folder) finish at once; a training that
 another queue recorded meanwhile is skipped.
 Never time steps or benchmarks while it runs: :mod:`involution_tf.benchmark` and
@@ -35,6 +37,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import NamedTuple
 
 from involution_tf import comparison, data, models, training
@@ -67,8 +70,6 @@ SEEDS = (0, 1, 2)
 ADDED_SEEDS_DATASET = "cifar10"
 TARGET_HALF_WIDTH = 0.01
 MAX_SEEDS = 8
-PID_FILE = DEFAULT_RUNS.with_name("runs.pid")
-LOG_FILE = DEFAULT_RUNS.with_name("runs.log")
 
 
 class Job(NamedTuple):
@@ -175,12 +176,22 @@ def _train(results: str | os.PathLike, todo: Sequence[Job], quick: bool) -> int:
     return recorded
 
 
-def running() -> int | None:
-    """The PID of the background queue if one is running on this machine, else None. A PID is trusted
-    only while the queue that wrote it holds the lock on the PID file: a file left by a queue that died,
-    whose PID may since name another process, is ignored."""
+def pid_file(results: str | os.PathLike = DEFAULT_RUNS) -> Path:
+    """The PID file of the queue that writes ``results``: beside it, with the suffix ``.pid``."""
+    return Path(results).with_suffix(".pid")
+
+
+def log_file(results: str | os.PathLike = DEFAULT_RUNS) -> Path:
+    """The log of the background queue that writes ``results``: beside it, with the suffix ``.log``."""
+    return Path(results).with_suffix(".log")
+
+
+def running(results: str | os.PathLike = DEFAULT_RUNS) -> int | None:
+    """The PID of the background queue writing ``results`` if one is running on this machine, else None.
+    A PID is trusted only while the queue that wrote it holds the lock on the PID file: a file left by a
+    queue that died, whose PID may since name another process, is ignored."""
     try:
-        with open(PID_FILE) as f:
+        with open(pid_file(results)) as f:
             if _lock(f):  # nobody holds it: no queue is running (the lock goes with the file's closing)
                 return None
             return int(f.read())
@@ -201,11 +212,12 @@ def _lock(f) -> bool:
 
 
 @contextlib.contextmanager
-def _queue_lock() -> Iterator[None]:
-    """Hold the lock on the PID file, with this process's PID in it, while the queue runs, and remove
-    the file when the queue ends; a ``ValueError`` if another queue holds it."""
-    PID_FILE.parent.mkdir(parents=True, exist_ok=True)
-    with open(PID_FILE, "a+") as f:
+def _queue_lock(results: str | os.PathLike = DEFAULT_RUNS) -> Iterator[None]:
+    """Hold the lock on the PID file of ``results``, with this process's PID in it, while the queue runs,
+    and remove the file when the queue ends; a ``ValueError`` if another queue holds it."""
+    path = pid_file(results)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as f:
         if not _lock(f):
             f.seek(0)
             raise ValueError(f"a queue is already running (PID {f.read().strip()}); `stop` it first.")
@@ -215,47 +227,50 @@ def _queue_lock() -> Iterator[None]:
         try:
             yield
         finally:
-            PID_FILE.unlink(missing_ok=True)
+            path.unlink(missing_ok=True)
 
 
 def warn_if_running(what: str) -> None:
-    """Say on stderr that a background training shares the machine with ``what``, whose times it skews."""
+    """Say on stderr that the background queue of the checkout's records shares the machine with
+    ``what``, whose times it skews."""
     pid = running()
     if pid is not None:
         print(
             f"WARNING: a training queue is running (PID {pid}): {what} shares the CPU with it, so its times "
-            "are not to be kept. `python -m involution_tf.runs stop` first.",
+            "are not to be kept. `python -m involution_tf runs stop` first.",
             file=sys.stderr,
         )
 
 
-def start() -> int:
-    """Start ``run`` in a background process of its own (it outlives the terminal); return its PID."""
-    pid = running()
+def start(results: str | os.PathLike = DEFAULT_RUNS) -> int:
+    """Start ``run`` into ``results`` in a background process of its own (it outlives the terminal);
+    return its PID."""
+    pid = running(results)
     if pid is not None:
         raise ValueError(f"a queue is already running (PID {pid}); `stop` it first.")
-    LOG_FILE.parent.mkdir(parents=True, exist_ok=True)
-    with open(LOG_FILE, "a") as log:
+    log = log_file(results)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "a") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "involution_tf.runs", "run"],
-            stdout=log,
+            [sys.executable, "-m", "involution_tf.runs", "run", "--results", os.fspath(results)],
+            stdout=output,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
     for _ in range(600):  # until the queue holds its lock, so that `status` right after sees it
-        if running() == process.pid:
+        if running(results) == process.pid:
             return process.pid
         if process.poll() is not None:
-            raise ValueError(f"the queue ended at once (exit status {process.returncode}); see {LOG_FILE}.")
+            raise ValueError(f"the queue ended at once (exit status {process.returncode}); see {log}.")
         time.sleep(0.1)
     return process.pid
 
 
-def stop() -> bool:
-    """Stop the background queue and the training it runs; whether one was running. Only a queue that
-    holds the PID file's lock is signalled (:func:`running`)."""
-    pid = running()
+def stop(results: str | os.PathLike = DEFAULT_RUNS) -> bool:
+    """Stop the background queue writing ``results`` and the training it runs; whether one was running.
+    Only a queue that holds the PID file's lock is signalled (:func:`running`)."""
+    pid = running(results)
     if pid is None:
         return False
     os.killpg(pid, signal.SIGTERM)
@@ -263,29 +278,35 @@ def stop() -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m involution_tf.runs", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m involution_tf runs", description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=("status", "run", "start", "stop"))
+    parser.add_argument(
+        "--results", type=Path, default=DEFAULT_RUNS, help=f"the records file (default {DEFAULT_RUNS})"
+    )
     args = parser.parse_args(argv)
-    if args.command == "run":
-        signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))  # `stop`: clean up, then end
-        try:
-            with _queue_lock():
-                print(f"recorded {run()} trainings into {DEFAULT_RUNS}")
-        except ValueError as error:
-            parser.error(str(error))
-    elif args.command == "start":
-        try:
-            print(f"queue started (PID {start()}); its log: {LOG_FILE}")
-        except ValueError as error:
-            parser.error(str(error))
-    elif args.command == "stop":
-        print("queue stopped" if stop() else "no queue was running")
-    left = missing(DEFAULT_RUNS, jobs())
-    added = missing(DEFAULT_RUNS, added_jobs(load_records(DEFAULT_RUNS)))
-    pid = running()
+    results = args.results
+    try:
+        if args.command == "run":
+            signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))  # `stop`: clean up, end
+            with _queue_lock(results):
+                print(f"recorded {run(results)} trainings into {results}")
+        elif args.command == "start":
+            print(f"queue started (PID {start(results)}); its log: {log_file(results)}")
+        elif args.command == "stop":
+            print("queue stopped" if stop(results) else "no queue was running")
+    except ValueError as error:
+        parser.error(str(error))
+    _status(results)
+
+
+def _status(results: Path) -> None:
+    """Print how many trainings ``results`` holds, whether a queue is running, and the next three."""
+    left = missing(results, jobs())
+    added = missing(results, added_jobs(load_records(results)))
+    pid = running(results)
     print(
         f"{len(jobs()) - len(left)} of {len(jobs())} trainings of the protocol and the sweep recorded in "
-        f"{DEFAULT_RUNS}; {len(added)} added {ADDED_SEEDS_DATASET} seeds in the next round; "
+        f"{results}; {len(added)} added {ADDED_SEEDS_DATASET} seeds in the next round; "
         + (f"a queue is running (PID {pid})" if pid else "no queue is running")
     )
     for dataset, model, seed, width in (left or added)[:3]:

@@ -1,5 +1,7 @@
 """The training queue: what it trains, in which order, that it resumes, and its background process."""
 
+import os
+import signal
 import subprocess
 import sys
 
@@ -93,41 +95,40 @@ _HOLD_THE_LOCK = """
 import signal, sys, time
 from pathlib import Path
 from involution_tf import runs
-runs.PID_FILE = Path(sys.argv[1])
 signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-with runs._queue_lock():
+with runs._queue_lock(Path(sys.argv[1])):
     print("locked", flush=True)
     time.sleep(60)
 """
 
 
-def test_a_queue_is_trusted_only_while_it_holds_the_lock_and_stop_cleans_up(tmp_path, monkeypatch):
-    pid_file = tmp_path / "runs.pid"
-    monkeypatch.setattr(runs, "PID_FILE", pid_file)
-    assert runs.running() is None and not runs.stop()
+def test_a_queue_is_trusted_only_while_it_holds_the_lock_and_stop_cleans_up(tmp_path):
+    results, pid_file = tmp_path / "runs.json", tmp_path / "runs.pid"
+    assert runs.pid_file(results) == pid_file
+    assert runs.running(results) is None and not runs.stop(results)
     queue = subprocess.Popen(
-        [sys.executable, "-c", _HOLD_THE_LOCK, str(pid_file)],
+        [sys.executable, "-c", _HOLD_THE_LOCK, str(results)],
         stdout=subprocess.PIPE,
         text=True,
         start_new_session=True,
     )
     assert queue.stdout.readline() == "locked\n"
-    assert runs.running() == queue.pid == int(pid_file.read_text())
+    assert runs.running(results) == queue.pid == int(pid_file.read_text())
+    assert runs.running(tmp_path / "other.json") is None  # a queue is the queue of its records file
     with pytest.raises(ValueError, match=f"already running \\(PID {queue.pid}\\)"):
-        runs.start()
-    with pytest.raises(ValueError, match="already running"), runs._queue_lock():
+        runs.start(results)
+    with pytest.raises(ValueError, match="already running"), runs._queue_lock(results):
         pass  # a second queue in the foreground is refused too
-    assert runs.stop() and queue.wait(timeout=30) == 143
-    assert not pid_file.exists() and runs.running() is None
+    assert runs.stop(results) and queue.wait(timeout=30) == 143
+    assert not pid_file.exists() and runs.running(results) is None
 
 
-def test_a_stale_pid_file_naming_a_live_unrelated_process_is_never_signalled(tmp_path, monkeypatch):
-    pid_file = tmp_path / "runs.pid"
-    monkeypatch.setattr(runs, "PID_FILE", pid_file)
+def test_a_stale_pid_file_naming_a_live_unrelated_process_is_never_signalled(tmp_path):
+    results = tmp_path / "runs.json"
     sleeper = subprocess.Popen(["sleep", "60"], start_new_session=True)
     try:
-        pid_file.write_text(str(sleeper.pid))  # a queue that died, its PID reused by another process
-        assert runs.running() is None and not runs.stop()
+        runs.pid_file(results).write_text(str(sleeper.pid))  # a queue that died, its PID since reused
+        assert runs.running(results) is None and not runs.stop(results)
         assert sleeper.poll() is None  # still alive: not signalled
     finally:
         sleeper.kill()
@@ -142,3 +143,23 @@ def test_timing_while_a_queue_runs_warns(monkeypatch, capsys):
     monkeypatch.setattr(runs, "running", lambda: None)
     runs.warn_if_running("a benchmark")
     assert capsys.readouterr().err == ""
+
+
+def test_every_command_works_on_the_records_file_it_is_given(tmp_path, monkeypatch, capsys):
+    """``--results`` names the records, and the queue's lock and log lie beside them."""
+    results = tmp_path / "elsewhere" / "mine.json"
+    records.save_record(results, dict(dataset="mnist", model="conv_baseline", seed=0))
+    seen = []
+
+    def run(where):
+        seen.append((where, runs.running(where)))
+        return 0
+
+    monkeypatch.setattr(runs, "run", run)
+    monkeypatch.setattr(signal, "signal", lambda *args: None)  # the queue's SIGTERM handler, not pytest's
+    runs.main(["run", "--results", str(results)])
+    assert seen == [(results, os.getpid())]  # it held the lock beside the records while it ran
+    assert not runs.pid_file(results).exists()
+    out = capsys.readouterr().out
+    assert f"1 of {len(runs.jobs())} trainings of the protocol and the sweep recorded in {results}" in out
+    assert runs.log_file(results) == tmp_path / "elsewhere" / "mine.log"
