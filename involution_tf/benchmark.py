@@ -1,6 +1,6 @@
 """Benchmark of the involution op against its alternatives, as ratios measured in one run.
 
-    python -m involution_tf.benchmark [--quick] [--repeats N] [--json results.json]
+    python -m involution_tf benchmark [--quick] [--repeats N] [--json results.json]
 
 For each shape (B, H, W, C, K, G) it times, interleaved so that the machine's noise hits every
 contender alike, the median forward and forward+backward step of:
@@ -262,7 +262,9 @@ def _mebibytes(size: int | None) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m involution_tf benchmark", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--quick", action="store_true", help="small shapes, a few seconds (for tests and CI)")
     parser.add_argument(
         "--repeats", type=int, default=None, help="timed runs per contender (default 7, quick 3)"

@@ -5,7 +5,7 @@ the validation protocol's runs (every network, three seeds), ``results/compariso
 single runs. Nothing here measures or types a figure of ours; the student study's own figures, which the
 tables put beside ours, are quoted from its presentation in :data:`STUDY`.
 
-    python -m involution_tf.comparison [--results FILE] [--runs FILE]
+    python -m involution_tf compare [--results FILE] [--runs FILE]
 
 prints the tables; the site's results page (:mod:`involution_tf.site`) shows them, generated at each build.
 """
@@ -425,7 +425,9 @@ def findings(records: Iterable[dict]) -> str:
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description="Print the comparison tables.")
+    parser = argparse.ArgumentParser(
+        prog="python -m involution_tf compare", description="Print the comparison tables."
+    )
     parser.add_argument("--results", default=str(DEFAULT_RESULTS), help="JSON results file to read")
     parser.add_argument(
         "--runs", default=str(DEFAULT_RUNS), help="JSON records of the validation protocol's runs"

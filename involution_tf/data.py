@@ -243,7 +243,8 @@ def _write_samples(data_dir: str | None) -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
-        description="Rebuild the committed samples from the full datasets in the cache."
+        prog="python -m involution_tf samples",
+        description="Rebuild the committed samples from the full datasets in the cache.",
     )
     parser.add_argument("--data-dir", help="cache directory (default: $INVOLUTION_TF_DATA or data/)")
     _write_samples(parser.parse_args(argv).data_dir)

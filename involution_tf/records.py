@@ -46,7 +46,7 @@ __all__ = [
 
 # The committed records of the full runs, which the README and notebook 04 show.
 DEFAULT_RESULTS = Path(__file__).resolve().parents[1] / "results" / "comparison.json"
-# The committed interleaved step measurement (python -m involution_tf.train_steps --json ...).
+# The committed interleaved step measurement (python -m involution_tf train-steps --json ...).
 DEFAULT_TRAIN_STEPS = DEFAULT_RESULTS.with_name("train_steps.json")
 # Records of the same trainings with other seeds than the comparison's seed 0: how far a result is luck.
 DEFAULT_SEEDS = DEFAULT_RESULTS.with_name("seeds.json")

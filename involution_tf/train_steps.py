@@ -1,7 +1,7 @@
 """Training-step time of every involution network against its convolution counterpart, as ratios
 measured in one run.
 
-    python -m involution_tf.train_steps [--quick] [--repeats N] [--json FILE]
+    python -m involution_tf train-steps [--quick] [--repeats N] [--json FILE]
 
 The seconds per epoch of the result records come from trainings run one after the other on a shared
 machine whose speed moves from one hour to the next: their ratio says as much about the hour as about
@@ -227,7 +227,9 @@ def _sweep_table(rows: Sequence[dict]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m involution_tf train-steps", description=__doc__.splitlines()[0]
+    )
     parser.add_argument(
         "--quick", action="store_true", help=f"MNIST only, batches of {QUICK_BATCH_SIZE} (for tests and CI)"
     )

@@ -20,7 +20,7 @@ Two recipes, chosen by the model:
 A seed does not repeat a training exactly on a CPU: TensorFlow's multi-threaded kernels are not
 deterministic.
 
-Command line: ``python -m involution_tf.training DATASET MODEL [--seed N] [--results FILE] [--quick]``; a
+Command line: ``python -m involution_tf train DATASET MODEL [--seed N] [--results FILE] [--quick]``; a
 full run's record goes to ``results/runs.json`` unless ``--results`` says otherwise.
 """
 
@@ -307,7 +307,10 @@ def train_and_evaluate(
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description="Train one model of the comparison and save its record.")
+    parser = argparse.ArgumentParser(
+        prog="python -m involution_tf train",
+        description="Train one model of the comparison and save its record.",
+    )
     parser.add_argument("dataset", choices=sorted(models.INPUT_SHAPES))
     parser.add_argument("model", choices=models.MODELS)
     parser.add_argument(

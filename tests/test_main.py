@@ -119,3 +119,10 @@ def test_every_command_is_a_subcommand_of_the_one_entry(capsys, monkeypatch):
     assert called == [["status"]]
     with pytest.raises(SystemExit):
         cli.main(["reproduce", "--no-such-option"])
+
+
+@pytest.mark.parametrize("name", cli.COMMANDS)
+def test_each_commands_help_names_it_as_it_is_typed(name, capsys):
+    with pytest.raises(SystemExit):
+        cli.main([name, "--help"])
+    assert capsys.readouterr().out.startswith(f"usage: python -m involution_tf {name} ")
