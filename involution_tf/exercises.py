@@ -147,9 +147,10 @@ EXERCISES: dict[str, Exercise] = {
         expected=lambda: 5 * 5 * (96 // 8),
     ),
     "layer.shift": Exercise(
-        "compare the two away from the borders (the zero padding and np.roll's wrap-around differ there); "
-        "float32 rounding is about 1e-6.",
-        expected=lambda: 0.0,
+        "for each shift, try every output shift (np.roll of the output by 0, 1, 2 ...) and keep the "
+        "largest difference in output rows 3 to 5 (float32 rounding is about 1e-6); with stride 2, which "
+        "input pixels does one output pixel's kernel average?",
+        expected=lambda: (2, 4),
     ),
     "comparison.noise": Exercise(
         "the standard error of a difference of means is sqrt(s1²/n1 + s2²/n2), s the sample standard "

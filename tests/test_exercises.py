@@ -122,3 +122,11 @@ def test_what_changes_is_what_the_keras_layer_does():
         (kernel_moved[0, 2, 1].max() > 1e-6, output_moved[0, 2, 1].max() > 1e-6)
     ]
     assert exercises.is_right("involution.what_changes", answer)
+
+
+@pytest.mark.parametrize(
+    "answer", [[2], [4], [1, 3], [1, 2, 3, 4], [], [0, 2, 4], [2, 4, 6], [4, 2], 0.0, "2, 4"]
+)
+def test_the_stride_experiment_refuses_each_partial_or_guessed_answer(answer):
+    assert exercises.is_right("layer.shift", [2, 4])
+    assert not exercises.is_right("layer.shift", answer)
