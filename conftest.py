@@ -13,6 +13,16 @@ os.environ["INVOLUTION_TF_QUICK"] = "1"
 os.environ.setdefault("TF_CPU_ALLOCATOR_USE_BFC", "true")
 
 
+def pytest_collection_modifyitems(items):
+    """nbval's notebook cells are slow; those of a notebook that reads the committed records follow them."""
+    reads_records = {"03_involution_tensorflow.ipynb", "04_dataset_comparison.ipynb"}
+    for item in items:
+        if item.nodeid.startswith("notebooks/"):
+            item.add_marker("slow")
+            if item.nodeid.split("::")[0].split("/")[-1] in reads_records:
+                item.add_marker("committed_results")
+
+
 def pytest_sessionfinish(session, exitstatus):
     if session.testscollected == 0:
         session.exitstatus = 1

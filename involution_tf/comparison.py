@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import tensorflow as tf
 
-from involution_tf.models import CONTROLS, COUNTERPARTS, INPUT_SHAPES, MODELS
+from involution_tf.models import CONTROLS, COUNTERPARTS, INPUT_SHAPES, MODELS, REDNET
 from involution_tf.records import (
     DEFAULT_RESULTS,
     DEFAULT_RUNS,
@@ -331,7 +331,7 @@ def control_differences(records: Iterable[dict]) -> dict[tuple[str, str], Differ
     records = list(records)
     differences = {}
     for dataset in INPUT_SHAPES:
-        rednet = _accuracies(records, dataset, "rednet")
+        rednet = _accuracies(records, dataset, REDNET)
         for control in CONTROLS:
             theirs = _accuracies(records, dataset, control)
             if rednet and theirs:
@@ -348,7 +348,7 @@ def holm_adjusted(differences: dict) -> dict:
 
 def seeds_phrase(records: Iterable[dict], dataset: str, control: str) -> str:
     """ "n seeds" or "n and m seeds": how many runs the RedNet and ``control`` have on ``dataset``."""
-    counts = {len(_accuracies(list(records), dataset, m)) for m in ("rednet", control)}
+    counts = {len(_accuracies(list(records), dataset, m)) for m in (REDNET, control)}
     return " and ".join(map(str, sorted(counts))) + " seeds"
 
 

@@ -28,6 +28,8 @@ __all__ = ["FAMILIES", "COSTS", "Point", "points", "Verdict", "verdicts", "verdi
 
 # The families of the frontier (the registry's, less the student study's networks) and their names.
 FAMILIES = {family: name for family, name in models.FAMILIES.items() if family != "study"}
+# The families each RedNet is set against: all but its own.
+CONTROL_FAMILIES = tuple(f for f in FAMILIES if f != models.network(models.REDNET).family)
 # The two costs the frontier is drawn against, and how they are named.
 COSTS = {"params": "parameters", "step_ms": "ms per training step"}
 
@@ -165,7 +167,7 @@ def verdicts(records: Iterable[dict], steps: dict | None = None) -> list[Verdict
     for dataset in models.INPUT_SHAPES:
         families = points(records, dataset, steps)
         for rednet in families["involution"]:
-            for control in ("convolution", "depthwise"):
+            for control in CONTROL_FAMILIES:
                 for cost in COSTS:
                     found.append(_verdict(rednet, families[control], dataset, control, cost))
     return found
@@ -209,7 +211,7 @@ def summary(found: Sequence[Verdict]) -> str:
     curve, at each cost, and how many get no verdict."""
     adjusted = _adjusted(found)
     lines = []
-    for control in ("convolution", "depthwise"):
+    for control in CONTROL_FAMILIES:
         for cost in COSTS:
             mine = [(i, v) for i, v in enumerate(found) if (v.control, v.cost) == (control, cost)]
             if not mine:

@@ -59,6 +59,12 @@ class Involution(keras.layers.Layer):
             are unknown or not divisible by ``group_channels``, or, once built, has another channel count
             (Keras's own input check); a method that needs the built layer called before it is built.
 
+    Attributes:
+        op: the function that applies the generated kernels, with the signature of
+            :func:`involution_tf.ops.involution`; None (the default) uses that op. An override point for
+            measurements that swap in a stand-in (:func:`involution_tf.train_steps.zero_cost_involution`);
+            not part of the layer's config, so a saved layer always reloads with the real op.
+
     Not supported: channels-first inputs (``data_format`` is channels-last only), rectangular windows or
     strides (one ``kernel_size`` and one ``strides`` for both axes), and padding other than "same".
 
@@ -94,8 +100,6 @@ class Involution(keras.layers.Layer):
         self.reduction_ratio = check_positive_int("reduction_ratio", reduction_ratio)
         self.span_initializer = _initializer("span_initializer", span_initializer)
         self.span_bias_initializer = _initializer("span_bias_initializer", span_bias_initializer)
-        # The op that applies the kernels, None for ops.involution: an override point for measurements
-        # that swap in a stand-in (train_steps's zero-cost op); not part of the layer's config.
         self.op = None
 
     def _channels(self, input_shape) -> int:
@@ -156,7 +160,19 @@ class Involution(keras.layers.Layer):
             )
 
     def generate_kernel(self, inputs, training=None) -> tf.Tensor:
-        """The per-pixel kernels for ``inputs``: (batch, out_height, out_width, groups, K*K)."""
+        """The kernels the layer generates for ``inputs``, one per output pixel and group.
+
+        Args:
+            inputs: a batch of the shape the layer was built for, (batch, height, width, channels).
+            training: whether BatchNorm uses the batch's statistics (True) or its moving ones.
+
+        Returns:
+            (batch, ceil(height / strides), ceil(width / strides), groups, K*K), tap u*K+v being row u,
+            column v of the window.
+
+        Raises:
+            ValueError: the layer is not built yet.
+        """
         self._check_built("generate_kernel")
         features = inputs if self.pool is None else self.pool(inputs)
         hidden = keras.ops.relu(self.norm(self.reduce(features), training=training))

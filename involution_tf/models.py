@@ -44,6 +44,7 @@ __all__ = [
     "NETWORKS",
     "network",
     "MODELS",
+    "REDNET",
     "CONTROLS",
     "COUNTERPARTS",
     "input_shape",
@@ -138,6 +139,8 @@ NETWORKS = {
     )
 }
 MODELS = tuple(NETWORKS)
+# The network the controls are controls of.
+REDNET = "rednet"
 # The networks that take a width factor, and the factors of the frontier sweep (1 is the protocol's).
 SWEPT_MODELS = tuple(n.name for n in NETWORKS.values() if n.swept)
 WIDTHS = (0.5, 1.0, 2.0)

@@ -88,6 +88,23 @@ def involution(
 
     Returns:
         The output, (batch, ceil(height / s), ceil(width / s), channels), in the dtype of ``x``.
+
+    Raises:
+        ValueError: ``kernel_size``, ``strides`` or ``dilation_rate`` not a positive integer (or an even
+            ``kernel_size``); ``x`` not 4-D with known channels; ``kernel`` not 5-D with K*K taps and a
+            groups axis dividing the channels, or with a batch or grid that does not match ``x``.
+        TypeError: ``x`` not float16, bfloat16, float32 or float64, or ``kernel`` of another dtype.
+
+    Example:
+        >>> import tensorflow as tf
+        >>> from involution_tf.ops import involution
+        >>> x = tf.ones((2, 8, 8, 6))
+        >>> kernel = tf.ones((2, 4, 4, 3, 9)) / 9  # 3 groups of 2 channels, a 3x3 mean filter each
+        >>> y = involution(x, kernel, kernel_size=3, strides=2)
+        >>> y.shape
+        TensorShape([2, 4, 4, 6])
+        >>> float(y[0, 1, 1, 0])  # a window inside the image: the mean of nine ones
+        1.0
     """
     kernel_size, strides, dilation_rate = check_geometry(kernel_size, strides, dilation_rate)
     x = tf.convert_to_tensor(x)

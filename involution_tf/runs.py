@@ -108,7 +108,7 @@ def added_jobs(records: Sequence[dict]) -> list[Job]:
             if (r["dataset"], r["model"]) == (ADDED_SEEDS_DATASET, model)
         ]
 
-    rednet = seeds_of("rednet")
+    rednet = seeds_of(models.REDNET)
     wide = [
         control
         for control in models.CONTROLS
@@ -117,7 +117,7 @@ def added_jobs(records: Sequence[dict]) -> list[Job]:
         and comparison.difference(rednet, theirs).noise > 100 * TARGET_HALF_WIDTH
         and min(len(rednet), len(theirs)) < MAX_SEEDS
     ]
-    chosen = (["rednet"] if wide else []) + wide
+    chosen = ([models.REDNET] if wide else []) + wide
     return [Job(ADDED_SEEDS_DATASET, m, len(seeds_of(m))) for m in chosen if len(seeds_of(m)) < MAX_SEEDS]
 
 
@@ -217,10 +217,7 @@ def _queue_lock(results: str | os.PathLike = DEFAULT_RUNS) -> Iterator[None]:
     and remove the file when the queue ends; a ``ValueError`` if another queue holds it."""
     path = pid_file(results)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+") as f:
-        if not _lock(f):
-            f.seek(0)
-            raise ValueError(f"a queue is already running (PID {f.read().strip()}); `stop` it first.")
+    with _locked(path) as f:
         f.truncate(0)
         f.write(str(os.getpid()))
         f.flush()
@@ -228,6 +225,29 @@ def _queue_lock(results: str | os.PathLike = DEFAULT_RUNS) -> Iterator[None]:
             yield
         finally:
             path.unlink(missing_ok=True)
+
+
+def _locked(path: Path, attempts: int = 20):
+    """``path`` opened and locked by this process; a ``ValueError`` naming the holder's PID if another
+    queue holds it. A holder that lets go within a second (``running`` taking a look) is waited for, and
+    a file that a queue removed as it ended, between our opening and locking it, is opened anew."""
+    for _ in range(attempts):
+        f = open(path, "a+")
+        if _lock(f) and _still_at(f, path):
+            return f
+        f.seek(0)
+        holder = f.read().strip()
+        f.close()
+        time.sleep(0.05)
+    raise ValueError(f"a queue is already running (PID {holder}); `stop` it first.")
+
+
+def _still_at(f, path: Path) -> bool:
+    """Whether the open file ``f`` is still the file at ``path`` (not one removed since)."""
+    try:
+        return os.fstat(f.fileno()).st_ino == os.stat(path).st_ino
+    except FileNotFoundError:
+        return False
 
 
 def warn_if_running(what: str) -> None:
@@ -252,7 +272,7 @@ def start(results: str | os.PathLike = DEFAULT_RUNS) -> int:
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "a") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "involution_tf.runs", "run", "--results", os.fspath(results)],
+            [sys.executable, "-m", "involution_tf", "runs", "run", "--results", os.fspath(results)],
             stdout=output,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -273,7 +293,13 @@ def stop(results: str | os.PathLike = DEFAULT_RUNS) -> bool:
     pid = running(results)
     if pid is None:
         return False
-    os.killpg(pid, signal.SIGTERM)
+    try:
+        if os.getpgid(pid) == pid:  # a queue `start` made leads its group: the training it runs goes too
+            os.killpg(pid, signal.SIGTERM)
+        else:  # a queue run in the foreground, in its shell's group: that process only
+            os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:  # it ended meanwhile
+        return False
     return True
 
 

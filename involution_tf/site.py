@@ -48,7 +48,7 @@ def check_notebooks(notebooks: Sequence[Path]) -> None:
 
 def headline(runs: list[dict], steps: dict) -> str:
     """The headline finding in three plain sentences, each computed from the records."""
-    from involution_tf import comparison
+    from involution_tf import comparison, models
     from involution_tf.records import at_width
 
     protocol = at_width(runs)
@@ -58,10 +58,11 @@ def headline(runs: list[dict], steps: dict) -> str:
             [r["test_accuracy"] for r in protocol if (r["dataset"], r["model"]) == (dataset, model)]
         ).mean
 
-    gaps = [100 * (mean(d, "conv_baseline") - mean(d, "involution_swap")) for d in comparison.DATASET_NAMES]
+    swap = next(n for n in models.NETWORKS.values() if n.family == "study" and n.timed_against)
+    gaps = [100 * (mean(d, swap.timed_against) - mean(d, swap.name)) for d in comparison.DATASET_NAMES]
     differences = comparison.control_differences(protocol)
     found = {key: d for key, d in differences.items() if d.verdict in ("ahead", "behind")}
-    ratios = [comparison.step_ratios(row)[0] for row in steps["rows"] if row["model"] == "rednet"]
+    ratios = [comparison.step_ratios(row)[0] for row in steps["rows"] if row["model"] == models.REDNET]
     told = "; ".join(
         f"{d.verdict} of `{control}` on {comparison.DATASET_NAMES[dataset]} by {abs(d.points):.2f} points"
         for (dataset, control), d in found.items()

@@ -51,7 +51,7 @@ __all__ = ["zero_cost_involution", "time_pair", "SWEEP", "time_sweep", "run", "f
 QUICK_BATCH_SIZE = 8
 # Each involution network and the networks it is timed against: its convolution counterpart, and for the
 # RedNet its two other controls too.
-PAIRS = tuple(dict.fromkeys((*models.COUNTERPARTS.items(), *(("rednet", c) for c in models.CONTROLS))))
+PAIRS = tuple(dict.fromkeys((*models.COUNTERPARTS.items(), *((models.REDNET, c) for c in models.CONTROLS))))
 # A row's step times: the involution network, its counterpart, both with the whole step under XLA, then
 # the involution network with a zero-cost involution op, without and with XLA.
 _KEYS = (

@@ -9,6 +9,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 python -c "import sys, tensorflow as tf; sys.exit(0 if tf.config.list_physical_devices('GPU') else 'no GPU visible to TensorFlow')"
 python -m pytest -q -p no:nbval -o addopts="" tests/test_ops.py tests/test_layers.py tests/test_benchmark.py
-python -m involution_tf.benchmark --json results/benchmark_gpu.json
-python -m involution_tf.train_steps --json results/train_steps_gpu.json
+python -m involution_tf benchmark --json results/benchmark_gpu.json
+python -m involution_tf train-steps --json results/train_steps_gpu.json
 python -m involution_tf reproduce --quick --output "reproduced/gpu-check-$(date +%Y%m%d-%H%M%S)"

@@ -98,8 +98,12 @@ def test_the_gpu_check_script_is_valid_and_runs_only_what_exists():
     script = ROOT / "scripts" / "gpu_check.sh"
     assert subprocess.run(["bash", "-n", str(script)]).returncode == 0
     modules = re.findall(r"python -m ([\w.]+)", script.read_text())
-    assert {"pytest", "involution_tf.benchmark", "involution_tf.train_steps", "involution_tf"} <= set(modules)
+    assert {"pytest", "involution_tf"} <= set(modules)
     assert all(importlib.util.find_spec(m) is not None for m in modules)
+    from involution_tf.__main__ import COMMANDS
+
+    commands = re.findall(r"python -m involution_tf ([\w-]+)", script.read_text())
+    assert {"benchmark", "train-steps", "reproduce"} <= set(commands) <= {*COMMANDS, "reproduce"}
     tests = re.findall(r"tests/\w+\.py", script.read_text())
     assert tests and all((ROOT / t).exists() for t in tests)
 

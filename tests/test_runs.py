@@ -163,3 +163,30 @@ def test_every_command_works_on_the_records_file_it_is_given(tmp_path, monkeypat
     out = capsys.readouterr().out
     assert f"1 of {len(runs.jobs())} trainings of the protocol and the sweep recorded in {results}" in out
     assert runs.log_file(results) == tmp_path / "elsewhere" / "mine.log"
+
+
+def test_stop_signals_a_foreground_queue_alone_never_its_shells_group(tmp_path):
+    """A queue run in the foreground shares its shell's process group (here pytest's): only it is stopped."""
+    results = tmp_path / "runs.json"
+    queue = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_THE_LOCK, str(results)], stdout=subprocess.PIPE, text=True
+    )
+    assert queue.stdout.readline() == "locked\n"
+    assert os.getpgid(queue.pid) != queue.pid
+    assert runs.stop(results) and queue.wait(timeout=30) == 143  # and pytest, in that group, still runs
+
+
+def test_a_queue_waits_for_a_brief_look_at_its_lock_and_never_locks_a_removed_file(tmp_path):
+    import fcntl
+    import threading
+
+    results = tmp_path / "runs.json"
+    look = open(runs.pid_file(results), "a+")  # `running` in another process, looking
+    fcntl.flock(look, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    threading.Timer(0.2, look.close).start()
+    with runs._queue_lock(results):
+        assert runs.running(results) == os.getpid()
+    removed = open(runs.pid_file(results), "a+")  # opened just before a queue ending removed the file
+    runs.pid_file(results).unlink()
+    assert not runs._still_at(removed, runs.pid_file(results))
+    removed.close()

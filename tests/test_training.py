@@ -31,7 +31,9 @@ def test_train_and_evaluate_writes_one_complete_record_per_dataset_model_and_see
     assert record["total_seconds"] == pytest.approx(sum(record["epoch_seconds"]))
     assert json.loads(results.read_text()) == [record]
 
-    with pytest.raises(ValueError, match="already holds the record of mnist involution_swap seed 0"):
+    with pytest.raises(
+        records.RecordExistsError, match="already holds the record of mnist involution_swap seed 0"
+    ):
         training.train_and_evaluate("involution_swap", "mnist", None, recipe, results, verbose=0)
     assert records.load_records(results) == [record]  # refused before loading any data or training
     again = training.train_and_evaluate("involution_swap", "mnist", tiny(), recipe, results, overwrite=True)
@@ -55,6 +57,7 @@ def test_command_line_saves_a_full_run_into_the_runs_and_never_twice(tmp_path, m
     assert records.load_records(tmp_path / "runs.json") != [record]
 
 
+@pytest.mark.committed_results
 def test_a_quick_run_never_writes_into_the_committed_records(capsys):
     committed = records.DEFAULT_RESULTS.read_bytes()
     training.main(["mnist", "involution_swap", "--quick"])
