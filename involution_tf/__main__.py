@@ -23,7 +23,9 @@ import sys
 import time
 from pathlib import Path
 
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+from involution_tf.records import COURSE_ROOT
+
+NOTEBOOKS = COURSE_ROOT / "notebooks"
 
 
 def reproduce(

@@ -24,6 +24,7 @@ except ImportError:  # Windows: one writer at a time is then the user's to ensur
     fcntl = None
 
 __all__ = [
+    "COURSE_ROOT",
     "DEFAULT_RESULTS",
     "DEFAULT_TRAIN_STEPS",
     "DEFAULT_SEEDS",
@@ -44,8 +45,16 @@ __all__ = [
 ]
 
 
+def _course_root() -> Path:
+    """The checkout this package runs from (the folder above it, holding pyproject.toml); for an installed
+    package, the current folder. Records, notebooks and the site are looked for there by default."""
+    checkout = Path(__file__).resolve().parents[1]
+    return checkout if (checkout / "pyproject.toml").is_file() else Path.cwd()
+
+
+COURSE_ROOT = _course_root()
 # The committed records of the full runs, which the README and notebook 04 show.
-DEFAULT_RESULTS = Path(__file__).resolve().parents[1] / "results" / "comparison.json"
+DEFAULT_RESULTS = COURSE_ROOT / "results" / "comparison.json"
 # The committed interleaved step measurement (python -m involution_tf train-steps --json ...).
 DEFAULT_TRAIN_STEPS = DEFAULT_RESULTS.with_name("train_steps.json")
 # Records of the same trainings with other seeds than the comparison's seed 0: how far a result is luck.

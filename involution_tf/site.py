@@ -19,8 +19,11 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-# The course: a checkout holding site/, notebooks/ and results/ (by default, the one this package is in).
-ROOT = Path(__file__).resolve().parents[1]
+from involution_tf.records import COURSE_ROOT
+
+# The course: a checkout holding site/, notebooks/ and results/ (the one this package is in, else the
+# current folder).
+ROOT = COURSE_ROOT
 RESULTS = ROOT / "results"
 DEFAULT_OUTPUT = ROOT / "build" / "site"
 COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"

@@ -114,6 +114,10 @@ import involution_tf
 import keras
 from involution_tf import data, models, training
 assert involution_tf.__file__.startswith(sys.prefix), involution_tf.__file__  # installed, not the checkout
+from involution_tf import records, site
+# the records and the site default to the current folder, never to site-packages
+assert records.DEFAULT_RUNS == pathlib.Path.cwd() / "results" / "runs.json", records.DEFAULT_RUNS
+assert site.DEFAULT_OUTPUT == pathlib.Path.cwd() / "build" / "site", site.DEFAULT_OUTPUT
 (x, y), (x_test, y_test) = data.load_sample("mnist")
 arrays = (x[:256], y[:256]), (x_test[:64], y_test[:64])
 record = training.train_and_evaluate(
