@@ -41,10 +41,7 @@ def reproduce(
         raise FileNotFoundError(
             f"no notebooks found in {folder}: run from a checkout of the course, or pass --notebooks DIR"
         )
-    if output.exists() and any(output.iterdir()):
-        raise ValueError(
-            f"`output` {output} already holds files; name a new folder so that no run is overwritten."
-        )
+    check_output(output)
     if retrain and not quick:
         check_datasets()
     output.mkdir(parents=True, exist_ok=True)
