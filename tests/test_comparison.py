@@ -304,3 +304,10 @@ def test_notebook_04_conclusions_still_say_what_the_committed_records_say():
         "come down to about the control's time (0.91–1.05×)",
     ):
         assert claim in notebook, claim
+
+
+@pytest.mark.committed_results
+def test_every_committed_record_names_a_network_of_the_registry():
+    """The tables and figures draw the registry's networks: a record of any other would go unseen."""
+    for path in (records.DEFAULT_RUNS, records.DEFAULT_RESULTS, records.DEFAULT_SEEDS):
+        assert {r["model"] for r in records.load_records(path)} <= set(models.NETWORKS), path
