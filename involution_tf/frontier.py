@@ -24,7 +24,19 @@ from involution_tf import models
 from involution_tf.comparison import DATASET_NAMES, Difference, holm, spread, welch
 from involution_tf.records import width_of
 
-__all__ = ["FAMILIES", "COSTS", "Point", "points", "Verdict", "verdicts", "verdicts_table", "summary"]
+__all__ = [
+    "FAMILIES",
+    "COSTS",
+    "Point",
+    "points",
+    "Verdict",
+    "verdicts",
+    "verdicts_table",
+    "summary",
+    "BUDGET_MINUTES",
+    "training_minutes",
+    "budget",
+]
 
 # The families of the frontier (the registry's, less the student study's networks) and their names.
 FAMILIES = {family: name for family, name in models.FAMILIES.items() if family != "study"}
@@ -224,3 +236,47 @@ def summary(found: Sequence[Verdict]) -> str:
             tally = "; ".join(f"{words.count(word)} {word}" for word in order)
             lines.append(f"- Against the {FAMILIES[control]}, at equal {COSTS[cost]}: {tally}.")
     return "\n".join(lines) or "No runs of the frontier yet."
+
+
+# The longest a training of the sweep may take on the course's 2-core CPU: a wider network is too large
+# for the course.
+BUDGET_MINUTES = 20
+
+
+def training_minutes(records: Iterable[dict], steps: dict) -> list[tuple[str, str, float, float, float]]:
+    """Every network of the step record's sweep that has runs, as (dataset, model, width, minutes of
+    training steps on the step record's machine, the most minutes one of its runs recorded). The first is
+    the median step times the steps of an epoch (its runs' training images over their batch) times their
+    epochs: what a run takes on a quiet machine. The recorded minutes also count the input pipeline and
+    whatever else the machine ran meanwhile."""
+    records = list(records)
+    rows = []
+    for step in steps.get("sweep", []):
+        key = (step["dataset"], step["model"], step["width"])
+        runs = [r for r in records if (r["dataset"], r["model"], width_of(r)) == key]
+        if runs:
+            per_epoch = math.ceil(runs[0]["train_images"] / runs[0]["recipe"]["batch_size"])
+            estimate = step["seconds"] * per_epoch * runs[0]["epochs"] / 60
+            rows.append((*key, estimate, max(r["total_seconds"] for r in runs) / 60))
+    return rows
+
+
+def budget(records: Iterable[dict], steps: dict) -> str:
+    """Whether every training of the sweep fits :data:`BUDGET_MINUTES` on a quiet machine, said from
+    :func:`training_minutes`, with the longest one's figures."""
+    rows = training_minutes(records, steps)
+    if not rows:
+        return "No network of the sweep has both a step time and a run yet."
+    dataset, model, width, estimate, recorded = max(rows, key=lambda row: row[3])
+    over = [row for row in rows if row[3] > BUDGET_MINUTES]
+    verdict = (
+        f"{len(over)} of {len(rows)} networks exceed the {BUDGET_MINUTES}-minute budget"
+        if over
+        else f"every one of the {len(rows)} networks with runs fits the {BUDGET_MINUTES}-minute budget"
+    )
+    return (
+        f"By the measured step times, {verdict}: the longest, the {DATASET_NAMES[dataset]} `{model}` at "
+        f"width {width:g}, takes {estimate:.1f} minutes of training steps on a quiet machine (its runs "
+        f"recorded up to {recorded:.1f} minutes, a time that also counts the input pipeline and whatever "
+        "else the machine ran meanwhile)."
+    )

@@ -129,3 +129,39 @@ def test_no_verdict_says_why():
     lone = curve("rednet", [(2.0, 30_000, 0.76)], spread=(0.0,))
     (v,) = [v for v in frontier.verdicts(lone + CONV) if (v.control, v.cost) == ("convolution", "params")]
     assert v.words() == "no verdict: the RedNet has fewer than two runs at this width yet"
+
+
+def test_the_budget_reads_the_step_time_times_the_steps_of_a_run():
+    """0.5 s a step, 1,000 images in batches of 128 (8 steps an epoch), 60 epochs: 4 minutes of steps."""
+    recipe = {"batch_size": 128}
+    runs = [
+        dict(
+            dataset="mnist",
+            model="rednet",
+            width=2.0,
+            train_images=1000,
+            epochs=60,
+            recipe=recipe,
+            total_seconds=s,
+        )
+        for s in (300.0, 420.0)
+    ]
+    steps = {"sweep": [dict(dataset="mnist", model="rednet", width=2.0, seconds=0.5)]}
+    assert frontier.training_minutes(runs, steps) == [("mnist", "rednet", 2.0, 4.0, 7.0)]
+    assert "every one of the 1 networks with runs fits the 20-minute budget" in frontier.budget(runs, steps)
+    assert "takes 4.0 minutes" in frontier.budget(runs, steps) and "up to 7.0 minutes" in frontier.budget(
+        runs, steps
+    )
+    steps["sweep"][0]["seconds"] = 3.0  # 24 minutes
+    assert "1 of 1 networks exceed the 20-minute budget" in frontier.budget(runs, steps)
+    steps["sweep"][0]["width"] = 0.5  # a network without runs is not judged
+    assert frontier.budget(runs, steps).startswith("No network of the sweep")
+
+
+@pytest.mark.committed_results
+def test_every_network_of_the_sweep_fits_the_budget_by_the_committed_step_times():
+    import json
+
+    steps = json.loads(records.DEFAULT_TRAIN_STEPS.read_text())
+    rows = frontier.training_minutes(records.load_records(records.DEFAULT_RUNS), steps)
+    assert len(rows) >= 27 and max(row[3] for row in rows) < frontier.BUDGET_MINUTES
