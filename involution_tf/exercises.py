@@ -147,10 +147,10 @@ EXERCISES: dict[str, Exercise] = {
         expected=lambda: 5 * 5 * (96 // 8),
     ),
     "layer.shift": Exercise(
-        "for each shift, try every output shift (np.roll of the output by 0, 1, 2 ...) and keep the "
-        "largest difference in output rows 3 to 5 (float32 rounding is about 1e-6); with stride 2, which "
-        "input pixels does one output pixel's kernel average?",
-        expected=lambda: (2, 4),
+        "for each input shift s and each output shift r (0, 1, 2 ...), take the largest absolute difference "
+        "in output rows 3 to 5; s keeps the layer equivariant if some r brings it below 1e-5. With stride "
+        "2, which input pixels does phi average to make one output pixel's kernel?",
+        expected=lambda: {2: 1, 4: 2},
     ),
     "comparison.noise": Exercise(
         "the standard error of a difference of means is sqrt(s1²/n1 + s2²/n2), s the sample standard "
@@ -189,6 +189,8 @@ def is_right(name: str, answer: Any) -> bool:
         except Exception:  # a student's function may fail in any way: that is a wrong answer
             return False
     expected = exercise.expected()
+    if isinstance(expected, dict):
+        return isinstance(answer, dict) and answer == expected
     if isinstance(expected, tuple):
         return isinstance(answer, (tuple, list)) and tuple(answer) == expected
     if isinstance(expected, str):

@@ -235,7 +235,14 @@ def summary(found: Sequence[Verdict]) -> str:
             order = sorted(set(words), key=lambda w: (_KINDS.index(w.split(" (")[0]), w))
             tally = "; ".join(f"{words.count(word)} {word}" for word in order)
             lines.append(f"- Against the {FAMILIES[control]}, at equal {COSTS[cost]}: {tally}.")
-    return "\n".join(lines) or "No runs of the frontier yet."
+    if not lines:
+        return "No runs of the frontier yet."
+    if adjusted:
+        lines.append(
+            f"\nHolm's correction runs over the {len(adjusted)} verdicts of the table that have an interval "
+            "(the protocol's nine comparisons are corrected among themselves)."
+        )
+    return "\n".join(lines)
 
 
 # The longest a training of the sweep may take on the course's 2-core CPU: a wider network is too large
@@ -269,14 +276,17 @@ def budget(records: Iterable[dict], steps: dict) -> str:
         return "No network of the sweep has both a step time and a run yet."
     dataset, model, width, estimate, recorded = max(rows, key=lambda row: row[3])
     over = [row for row in rows if row[3] > BUDGET_MINUTES]
+    timed = len(steps["sweep"])
     verdict = (
-        f"{len(over)} of {len(rows)} networks exceed the {BUDGET_MINUTES}-minute budget"
+        f"{len(over)} of the {len(rows)} networks with runs (of {timed} timed) exceed the "
+        f"{BUDGET_MINUTES}-minute budget"
         if over
-        else f"every one of the {len(rows)} networks with runs fits the {BUDGET_MINUTES}-minute budget"
+        else f"each of the {len(rows)} networks with runs so far (of {timed} timed) fits the "
+        f"{BUDGET_MINUTES}-minute budget"
     )
     return (
         f"By the measured step times, {verdict}: the longest, the {DATASET_NAMES[dataset]} `{model}` at "
-        f"width {width:g}, takes {estimate:.1f} minutes of training steps on a quiet machine (its runs "
-        f"recorded up to {recorded:.1f} minutes, a time that also counts the input pipeline and whatever "
-        "else the machine ran meanwhile)."
+        f"width {width:g}, takes {estimate:.1f} minutes of training steps on a quiet machine, "
+        f"{BUDGET_MINUTES - estimate:.1f} under the budget. Its runs recorded up to {recorded:.1f} minutes, "
+        "a time that also counts the input pipeline and whatever else the machine ran meanwhile."
     )

@@ -33,22 +33,24 @@ def involution_at(x, kernel, k, stride, i, j):
 
 def layer_equivariant_shifts():
     """The experiment of exercise layer.shift: an Involution layer with stride 2 on a random batch and on
-    the batch shifted down by s = 1 to 4 pixels; the shifts for which, in output rows 3 to 5 (away from the
-    zero padding and np.roll's wrap-around), some whole shift of the original output matches exactly. With
-    stride 2 an even shift moves every 2x2 block phi averages, and every window, onto another output
-    pixel's; an odd one moves them off the output grid, and the output changes (as a strided
-    convolution's does)."""
+    the batch shifted down by s = 1 to 4 pixels; for each s whose output, in rows 3 to 5 (away from the
+    zero padding and np.roll's wrap-around), is the original output shifted down by r output pixels up to
+    float32 rounding, s: r. With stride 2 an even shift s moves every 2x2 block phi averages, and every
+    window, onto the output pixel s / 2 rows down; an odd one moves them off the output grid, so the
+    kernels and the windows change, and the output is no shift of the original (as with a strided
+    convolution)."""
     from involution_tf.layers import Involution
 
     layer = Involution(kernel_size=3, strides=2, group_channels=4)
     x = np.random.default_rng(0).random((1, 16, 16, 8), dtype=np.float32)
     y = np.asarray(layer(x))
 
-    def matches(s):
+    def output_shift(s):
         y_shifted = np.asarray(layer(np.roll(x, s, axis=1)))
-        return any(np.abs(np.roll(y, r, axis=1) - y_shifted)[:, 3:6].max() < 1e-5 for r in range(4))
+        found = [r for r in range(4) if np.abs(np.roll(y, r, axis=1) - y_shifted)[:, 3:6].max() < 1e-5]
+        return found[0] if found else None
 
-    return tuple(s for s in (1, 2, 3, 4) if matches(s))
+    return {s: r for s in (1, 2, 3, 4) if (r := output_shift(s)) is not None}
 
 
 def _standard_error(a, b):

@@ -33,6 +33,8 @@ def wrong(answer):
         return lambda *arrays: np.zeros_like(answer(*arrays))
     if isinstance(answer, tuple):
         return tuple(a + 1 if isinstance(a, int) else a for a in answer)
+    if isinstance(answer, dict):
+        return {key: value + 1 for key, value in answer.items()}
     if isinstance(answer, str):
         return "behind" if len(answer) > 1 else "c" if answer != "c" else "a"
     return answer * 1.5 + 1
@@ -125,8 +127,21 @@ def test_what_changes_is_what_the_keras_layer_does():
 
 
 @pytest.mark.parametrize(
-    "answer", [[2], [4], [1, 3], [1, 2, 3, 4], [], [0, 2, 4], [2, 4, 6], [4, 2], 0.0, "2, 4"]
+    "answer",
+    [
+        {2: 1},  # one of the two
+        {2: 1, 4: 1},  # the output shift not halved for the larger one
+        {2: 2, 4: 4},  # the input shifts, not the output's
+        {1: 0, 2: 1, 3: 1, 4: 2},  # every shift taken for equivariant
+        {1: 1, 3: 2},  # the odd ones
+        {2: 1, 4: 2, 6: 3},  # a shift that was not asked
+        [2, 4],  # which shifts, without where the output goes
+        (2, 4),
+        {"2": 1, "4": 2},  # strings for numbers
+        {},
+        0.0,
+    ],
 )
 def test_the_stride_experiment_refuses_each_partial_or_guessed_answer(answer):
-    assert exercises.is_right("layer.shift", [2, 4])
+    assert exercises.is_right("layer.shift", {2: 1, 4: 2})
     assert not exercises.is_right("layer.shift", answer)

@@ -101,6 +101,7 @@ def test_the_table_adjusts_every_verdict_for_the_others_and_the_summary_counts_t
         "1 below the frontier." in summary
     )
     assert "at equal ms per training step: 2 no verdict." in summary
+    assert "Holm's correction runs over the 2 verdicts of the table that have an interval" in summary
 
 
 @pytest.mark.committed_results
@@ -148,12 +149,14 @@ def test_the_budget_reads_the_step_time_times_the_steps_of_a_run():
     ]
     steps = {"sweep": [dict(dataset="mnist", model="rednet", width=2.0, seconds=0.5)]}
     assert frontier.training_minutes(runs, steps) == [("mnist", "rednet", 2.0, 4.0, 7.0)]
-    assert "every one of the 1 networks with runs fits the 20-minute budget" in frontier.budget(runs, steps)
-    assert "takes 4.0 minutes" in frontier.budget(runs, steps) and "up to 7.0 minutes" in frontier.budget(
+    said = frontier.budget(runs, steps)
+    assert "each of the 1 networks with runs so far (of 1 timed) fits the 20-minute budget" in said
+    assert "takes 4.0 minutes of training steps on a quiet machine, 16.0 under" in said
+    assert "up to 7.0 minutes" in said
+    steps["sweep"][0]["seconds"] = 3.0  # 24 minutes
+    assert "1 of the 1 networks with runs (of 1 timed) exceed the 20-minute budget" in frontier.budget(
         runs, steps
     )
-    steps["sweep"][0]["seconds"] = 3.0  # 24 minutes
-    assert "1 of 1 networks exceed the 20-minute budget" in frontier.budget(runs, steps)
     steps["sweep"][0]["width"] = 0.5  # a network without runs is not judged
     assert frontier.budget(runs, steps).startswith("No network of the sweep")
 
