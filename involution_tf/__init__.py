@@ -16,14 +16,15 @@ Keras's serialization, so ``import involution_tf`` is all a saved model needs be
 """
 
 import os
-import re
+import subprocess
 import sys
-import tempfile
+
+from involution_tf import tf_start_up
 
 __version__ = "0.1.0"
 
 AUDIENCES = {
-    "core": ("arguments", "reference", "ops", "layers", "costs"),
+    "core": ("arguments", "reference", "ops", "layers", "costs", "tf_start_up"),
     "study": (
         "models",
         "data",
@@ -38,51 +39,41 @@ AUDIENCES = {
     "course": ("exercises", "plotting", "literature", "site", "__main__"),
 }
 
-# TensorFlow's C++ start-up writes INFO lines to the process's stderr before its logging is configured,
-# whatever TF_CPP_MIN_LOG_LEVEL says, and Jupyter shows them under the cell that imported it. Only these
-# lines are ever dropped: an INFO log line, absl's warning about them, and the known second line of the
-# CPU-instructions message.
-_INFO_LINE = re.compile(r"^I\d{4} [\d:.]+ +\d+ \S+:\d+\] ")
-_KNOWN_START_UP_LINES = (
-    "WARNING: All log messages before absl::InitializeLog()",
-    "To enable the following instructions:",
-)
-
 
 def _import_tensorflow_quietly() -> None:
-    """Import TensorFlow with its start-up INFO lines dropped from stderr. Anything else it writes stays,
-    and if the import fails, everything it wrote is shown, then the error raised."""
+    """Import TensorFlow with its start-up INFO lines dropped from stderr: everything it writes there goes
+    through a filter process (:mod:`involution_tf.tf_start_up`), which passes on all of it if the import
+    fails or the process dies in it, and all but those lines if it succeeds."""
     if "tensorflow" in sys.modules:
         return
     sys.stderr.flush()
     saved = os.dup(2)
-    with tempfile.TemporaryFile() as captured:
-        os.dup2(captured.fileno(), 2)
+    try:
+        quiet = subprocess.Popen(
+            [sys.executable, "-I", "-S", tf_start_up.__file__], stdin=subprocess.PIPE, stdout=saved
+        )
+    except OSError:  # no interpreter to run the filter (an embedded Python): TensorFlow as it is
+        os.close(saved)
+        import tensorflow  # noqa: F401
+
+        return
+    os.dup2(quiet.stdin.fileno(), 2)
+    imported = False
+    try:
+        import tensorflow  # noqa: F401
+
+        imported = True
+    finally:
+        sys.stderr.flush()
+        if imported:
+            os.write(2, tf_start_up.DONE)
+        os.dup2(saved, 2)
+        os.close(saved)
+        quiet.stdin.close()
         try:
-            import tensorflow  # noqa: F401
-        except BaseException:
-            _restore(saved, captured, keep_all=True)
-            raise
-        _restore(saved, captured, keep_all=False)
-
-
-def _restore(saved: int, captured, keep_all: bool) -> None:
-    """Put stderr back and write what was captured to it: everything, or all but the start-up INFO."""
-    os.dup2(saved, 2)
-    os.close(saved)
-    captured.seek(0)
-    text = captured.read().decode(errors="replace")
-    sys.stderr.write(text if keep_all else _without_start_up_info(text))
-    sys.stderr.flush()
-
-
-def _without_start_up_info(text: str) -> str:
-    """``text`` less TensorFlow's start-up INFO lines (see :data:`_KNOWN_START_UP_LINES`)."""
-    return "".join(
-        line
-        for line in text.splitlines(keepends=True)
-        if not (_INFO_LINE.match(line) or line.startswith(_KNOWN_START_UP_LINES))
-    )
+            quiet.wait(timeout=60)
+        except subprocess.TimeoutExpired:  # a process TensorFlow started still holds the pipe
+            quiet.kill()
 
 
 _import_tensorflow_quietly()

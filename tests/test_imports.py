@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import involution_tf
+from involution_tf import tf_start_up
 
 ROOT = Path(__file__).resolve().parents[1]
 FAKE_TENSORFLOW = """
@@ -32,6 +33,22 @@ def test_a_failing_tensorflow_import_shows_everything_it_wrote(tmp_path):
     assert "libcudart.so.12: cannot open" in result.stderr
 
 
+def test_a_tensorflow_that_crashes_in_its_import_still_shows_everything_it_wrote(tmp_path):
+    result = import_with_fake_tensorflow(tmp_path, "os.abort()")
+    assert result.returncode != 0
+    for line in ("cpu_feature_guard.cc:210", "To enable the following", "a line that explains what is wrong"):
+        assert line in result.stderr, result.stderr
+
+
+def test_the_filter_drops_the_start_up_info_only_after_an_import_that_ended_well():
+    written = b"I0000 00:00:1.000 123 cpu_feature_guard.cc:210] optimized\na line that explains\n"
+    script = [sys.executable, "-I", "-S", tf_start_up.__file__]
+    ended_well = subprocess.run(script, input=written + tf_start_up.DONE, capture_output=True)
+    assert ended_well.stdout == b"a line that explains\n"
+    failed = subprocess.run(script, input=written, capture_output=True)  # no DONE: failed, or died
+    assert failed.stdout == written
+
+
 def test_only_the_start_up_info_lines_are_dropped():
     text = (
         "I0000 00:00:1.000 123 cpu_feature_guard.cc:210] optimized\n"
@@ -40,7 +57,7 @@ def test_only_the_start_up_info_lines_are_dropped():
         "W0000 00:00:1.000 123 something.cc:1] a warning\n"
         "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
     )
-    assert involution_tf._without_start_up_info(text) == (
+    assert tf_start_up.without_start_up_info(text) == (
         "a line that follows an INFO line\nW0000 00:00:1.000 123 something.cc:1] a warning\n"
     )
 
