@@ -105,6 +105,7 @@ def results_page(results: Path = RESULTS) -> str:
         "## The frontier",
         frontier.summary(verdicts),
         frontier.verdicts_table(verdicts),
+        frontier.budget(runs, steps),
         "## Training steps, measured interleaved",
         "Each involution network takes training steps in alternation with each of its controls, so that the "
         "machine's noise hits both alike (notebook 04 explains every column).",

@@ -168,3 +168,17 @@ def test_every_network_of_the_sweep_fits_the_budget_by_the_committed_step_times(
     steps = json.loads(records.DEFAULT_TRAIN_STEPS.read_text())
     rows = frontier.training_minutes(records.load_records(records.DEFAULT_RUNS), steps)
     assert len(rows) >= 27 and max(row[3] for row in rows) < frontier.BUDGET_MINUTES
+
+
+@pytest.mark.committed_results
+def test_the_results_page_shows_the_frontier_and_its_budget():
+    import json
+
+    from involution_tf import site
+
+    runs = records.load_records(records.DEFAULT_RUNS)
+    steps = json.loads(records.DEFAULT_TRAIN_STEPS.read_text())
+    page = site.results_page()
+    found = frontier.verdicts(runs, steps)
+    for part in (frontier.summary(found), frontier.verdicts_table(found), frontier.budget(runs, steps)):
+        assert part in page
