@@ -104,20 +104,10 @@ def check_datasets() -> None:
     """Before a retraining: every full dataset must be in the cache or downloadable; else say what to do."""
     from involution_tf import data
 
-    missing = data.missing_datasets()
-    if not missing:
-        return
-    folder = data.default_data_dir()
-    if data.download_reachable(missing):
-        print(f"{', '.join(missing)}: not in {folder} yet, downloaded there on first use.", flush=True)
-        return
-    raise SystemExit(
-        f"Retraining needs the full datasets, and {', '.join(missing)} "
-        f"{'is' if len(missing) == 1 else 'are'} neither in {folder} nor downloadable (no network). "
-        f"Place {', '.join(f'{name}.npz' for name in missing)} in {folder} (or in the folder named by "
-        "INVOLUTION_TF_DATA): .npz files with the arrays x_train, y_train, x_test, y_test of Keras's "
-        "load_data(); their checksums are verified before use (data/README.md)."
-    )
+    try:
+        data.check_datasets()
+    except FileNotFoundError as error:
+        raise SystemExit(f"Retraining needs the full datasets, and {error}") from None
 
 
 # The package's other commands, each a module with its own main(argv) and --help: `python -m

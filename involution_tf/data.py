@@ -31,6 +31,7 @@ __all__ = [
     "default_data_dir",
     "verify",
     "missing_datasets",
+    "check_datasets",
     "download_reachable",
     "VALIDATION_PER_CLASS",
     "validation_split",
@@ -176,6 +177,25 @@ def download_reachable(names: list[str], timeout: float = 5.0) -> bool:
     except OSError:
         return False
     return True
+
+
+def check_datasets(names: Sequence[str] | None = None) -> None:
+    """Before full trainings on ``names`` (default: every dataset): each must be in the cache, or its
+    download host reachable (then it says where the download will go); else a ``FileNotFoundError`` that
+    says which files to place where."""
+    missing = [name for name in missing_datasets() if names is None or name in names]
+    if not missing:
+        return
+    folder = default_data_dir()
+    if download_reachable(missing):
+        print(f"{', '.join(missing)}: not in {folder} yet, downloaded there on first use.", flush=True)
+        return
+    raise FileNotFoundError(
+        f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} neither in {folder} nor downloadable "
+        f"(no network). Place {', '.join(f'{name}.npz' for name in missing)} in {folder} (or in the folder "
+        "named by INVOLUTION_TF_DATA): .npz files with the arrays x_train, y_train, x_test, y_test of "
+        "Keras's load_data(); their checksums are verified before use (data/README.md)."
+    )
 
 
 # The validation split held out of every training set: 500 images per class, 5,000 in all, always the same

@@ -312,6 +312,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     results = args.results
     try:
+        if args.command in ("run", "start"):
+            data.check_datasets(sorted({job.dataset for job in _next_jobs(results, None)}))
         if args.command == "run":
             signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))  # `stop`: clean up, end
             with _queue_lock(results):
@@ -320,7 +322,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             print(f"queue started (PID {start(results)}); its log: {log_file(results)}")
         elif args.command == "stop":
             print("queue stopped" if stop(results) else "no queue was running")
-    except ValueError as error:
+    except (ValueError, FileNotFoundError) as error:
         parser.error(str(error))
     _status(results)
 

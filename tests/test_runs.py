@@ -156,6 +156,7 @@ def test_every_command_works_on_the_records_file_it_is_given(tmp_path, monkeypat
         return 0
 
     monkeypatch.setattr(runs, "run", run)
+    monkeypatch.setattr(runs.data, "check_datasets", lambda names: None)  # the datasets are there
     monkeypatch.setattr(signal, "signal", lambda *args: None)  # the queue's SIGTERM handler, not pytest's
     runs.main(["run", "--results", str(results)])
     assert seen == [(results, os.getpid())]  # it held the lock beside the records while it ran
@@ -190,3 +191,20 @@ def test_a_queue_waits_for_a_brief_look_at_its_lock_and_never_locks_a_removed_fi
     runs.pid_file(results).unlink()
     assert not runs._still_at(removed, runs.pid_file(results))
     removed.close()
+
+
+@pytest.mark.parametrize("command", ["run", "start"])
+def test_a_queue_without_its_datasets_says_what_to_place_where_before_any_work(
+    command, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setenv("INVOLUTION_TF_DATA", str(tmp_path / "cache"))
+    monkeypatch.setattr(runs.data, "download_reachable", lambda names: False)
+    monkeypatch.setattr(runs, "run", lambda *args: 1 / 0)  # never reached
+    monkeypatch.setattr(runs, "start", lambda *args: 1 / 0)
+    results = tmp_path / "runs.json"
+    with pytest.raises(SystemExit):
+        runs.main([command, "--results", str(results)])
+    error = capsys.readouterr().err
+    assert "mnist, fashion_mnist, cifar10 are neither in" in error
+    assert "Place mnist.npz, fashion_mnist.npz, cifar10.npz in" in error
+    assert not runs.pid_file(results).exists()
