@@ -23,6 +23,7 @@ import sys
 import time
 from pathlib import Path
 
+from involution_tf.arguments import command
 from involution_tf.records import COURSE_ROOT
 
 NOTEBOOKS = COURSE_ROOT / "notebooks"
@@ -124,7 +125,7 @@ COMMANDS = {
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m involution_tf", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog=command(), description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("reproduce", help="execute every notebook in order into a new output folder")
     mode = run.add_mutually_exclusive_group()
@@ -141,9 +142,7 @@ def main(argv=None) -> None:
     )
     run.add_argument("--notebooks", help=f"the course's notebooks folder (default: {NOTEBOOKS})")
     for name, (_, description) in COMMANDS.items():
-        commands.add_parser(
-            name, help=f"{description} (python -m involution_tf {name} --help)", add_help=False
-        )
+        commands.add_parser(name, help=f"{description} ({command(name)} --help)", add_help=False)
     args, rest = parser.parse_known_args(argv)
     if args.command in COMMANDS:
         module = importlib.import_module(f"involution_tf.{COMMANDS[args.command][0]}")

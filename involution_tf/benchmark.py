@@ -35,6 +35,7 @@ import numpy as np
 import tensorflow as tf
 
 from involution_tf import ops, runs
+from involution_tf.arguments import command
 from involution_tf.layers import Involution
 from involution_tf.records import measurement, memory_device, publish
 
@@ -262,9 +263,7 @@ def _mebibytes(size: int | None) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m involution_tf benchmark", description=__doc__.splitlines()[0]
-    )
+    parser = argparse.ArgumentParser(prog=command("benchmark"), description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small shapes, a few seconds (for tests and CI)")
     parser.add_argument(
         "--repeats", type=int, default=None, help="timed runs per contender (default 7, quick 3)"

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import tensorflow as tf
 
+from involution_tf.arguments import command
 from involution_tf.models import CONTROLS, COUNTERPARTS, INPUT_SHAPES, MODELS, REDNET
 from involution_tf.records import (
     DEFAULT_RESULTS,
@@ -425,9 +426,7 @@ def findings(records: Iterable[dict]) -> str:
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m involution_tf compare", description="Print the comparison tables."
-    )
+    parser = argparse.ArgumentParser(prog=command("compare"), description="Print the comparison tables.")
     parser.add_argument("--results", default=str(DEFAULT_RESULTS), help="JSON results file to read")
     parser.add_argument(
         "--runs", default=str(DEFAULT_RUNS), help="JSON records of the validation protocol's runs"

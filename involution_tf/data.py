@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from involution_tf.arguments import command
+
 __all__ = [
     "DATASETS",
     "load_dataset",
@@ -263,7 +265,7 @@ def _write_samples(data_dir: str | None) -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
-        prog="python -m involution_tf samples",
+        prog=command("samples"),
         description="Rebuild the committed samples from the full datasets in the cache.",
     )
     parser.add_argument("--data-dir", help="cache directory (default: $INVOLUTION_TF_DATA or data/)")

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from involution_tf import comparison, data, models, training
+from involution_tf.arguments import command
 from involution_tf.records import DEFAULT_RUNS, RecordExistsError, at_width, load_records, same_training
 
 try:
@@ -304,7 +305,7 @@ def stop(results: str | os.PathLike = DEFAULT_RUNS) -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m involution_tf runs", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog=command("runs"), description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=("status", "run", "start", "stop"))
     parser.add_argument(
         "--results", type=Path, default=DEFAULT_RUNS, help=f"the records file (default {DEFAULT_RUNS})"

@@ -19,6 +19,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from involution_tf.arguments import command
 from involution_tf.records import COURSE_ROOT
 
 # The course: a checkout holding site/, notebooks/ and results/ (the one this package is in, else the
@@ -191,7 +192,7 @@ def build(output: str | Path = DEFAULT_OUTPUT, course: str | Path = ROOT) -> Pat
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m involution_tf site", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog=command("site"), description=__doc__.splitlines()[0])
     parser.add_argument("--output", default=str(DEFAULT_OUTPUT), help="folder to build into (replaced whole)")
     parser.add_argument(
         "--course", default=str(ROOT), help="the course's checkout (site/, notebooks/, results/)"

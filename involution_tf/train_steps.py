@@ -41,6 +41,7 @@ import numpy as np
 import tensorflow as tf
 
 from involution_tf import models, runs, training
+from involution_tf.arguments import command
 from involution_tf.benchmark import time_once
 from involution_tf.comparison import DATASET_NAMES, step_ratios
 from involution_tf.layers import Involution
@@ -227,9 +228,7 @@ def _sweep_table(rows: Sequence[dict]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m involution_tf train-steps", description=__doc__.splitlines()[0]
-    )
+    parser = argparse.ArgumentParser(prog=command("train-steps"), description=__doc__.splitlines()[0])
     parser.add_argument(
         "--quick", action="store_true", help=f"MNIST only, batches of {QUICK_BATCH_SIZE} (for tests and CI)"
     )

@@ -36,6 +36,7 @@ import numpy as np
 import tensorflow as tf
 
 from involution_tf import data, models
+from involution_tf.arguments import command
 from involution_tf.records import (
     DEFAULT_RUNS,
     RecordExistsError,
@@ -308,7 +309,7 @@ def train_and_evaluate(
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(
-        prog="python -m involution_tf train",
+        prog=command("train"),
         description="Train one model of the comparison and save its record.",
     )
     parser.add_argument("dataset", choices=sorted(models.INPUT_SHAPES))

@@ -126,3 +126,14 @@ def test_each_commands_help_names_it_as_it_is_typed(name, capsys):
     with pytest.raises(SystemExit):
         cli.main([name, "--help"])
     assert capsys.readouterr().out.startswith(f"usage: python -m involution_tf {name} ")
+
+
+def test_through_the_console_script_the_usage_lines_name_it(capsys, monkeypatch):
+    monkeypatch.setattr("sys.argv", ["/venv/bin/involution-course", "runs", "--help"])
+    with pytest.raises(SystemExit):
+        cli.main()
+    assert capsys.readouterr().out.startswith("usage: involution-course runs ")
+    monkeypatch.setattr("sys.argv", ["/course/involution_tf/__main__.py", "--help"])
+    with pytest.raises(SystemExit):
+        cli.main()
+    assert capsys.readouterr().out.startswith("usage: python -m involution_tf ")
