@@ -60,6 +60,7 @@ __all__ = [
     "missing",
     "run",
     "running",
+    "BUSY_LOAD",
     "warn_if_running",
     "start",
     "stop",
@@ -251,14 +252,25 @@ def _still_at(f, path: Path) -> bool:
         return False
 
 
+# The load average (runnable processes, over the last minute) from which a timing is warned of.
+BUSY_LOAD = 1.0
+
+
 def warn_if_running(what: str) -> None:
-    """Say on stderr that the background queue of the checkout's records shares the machine with
-    ``what``, whose times it skews."""
+    """Say on stderr that something shares the machine with ``what``, whose times it skews: the checkout's
+    background queue, or else any work that keeps the load average at :data:`BUSY_LOAD` or above (a
+    queue on other records, a test run; POSIX only)."""
     pid = running()
     if pid is not None:
         print(
             f"WARNING: a training queue is running (PID {pid}): {what} shares the CPU with it, so its times "
             "are not to be kept. `python -m involution_tf runs stop` first.",
+            file=sys.stderr,
+        )
+    elif hasattr(os, "getloadavg") and (load := os.getloadavg()[0]) >= BUSY_LOAD:
+        print(
+            f"WARNING: the machine's load average over the last minute is {load:.1f}: other work shares the "
+            f"CPU with {what}, so its times are not to be kept. Let the machine settle first.",
             file=sys.stderr,
         )
 

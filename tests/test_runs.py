@@ -136,6 +136,7 @@ def test_a_stale_pid_file_naming_a_live_unrelated_process_is_never_signalled(tmp
 
 
 def test_timing_while_a_queue_runs_warns(monkeypatch, capsys):
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.2, 0.2, 0.2), raising=False)
     monkeypatch.setattr(runs, "running", lambda: 4242)
     runs.warn_if_running("a benchmark")
     warning = capsys.readouterr().err
@@ -208,3 +209,15 @@ def test_a_queue_without_its_datasets_says_what_to_place_where_before_any_work(
     assert "mnist, fashion_mnist, cifar10 are neither in" in error
     assert "Place mnist.npz, fashion_mnist.npz, cifar10.npz in" in error
     assert not runs.pid_file(results).exists()
+
+
+def test_timing_on_a_busy_machine_warns_even_without_the_checkouts_queue(monkeypatch, capsys):
+    monkeypatch.setattr(runs, "running", lambda: None)
+    monkeypatch.setattr(os, "getloadavg", lambda: (1.7, 0.5, 0.3), raising=False)
+    runs.warn_if_running("a benchmark")
+    assert "load average over the last minute is 1.7: other work shares the CPU with a benchmark" in (
+        capsys.readouterr().err
+    )
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.3, 0.5, 0.3), raising=False)
+    runs.warn_if_running("a benchmark")
+    assert capsys.readouterr().err == ""
