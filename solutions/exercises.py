@@ -32,8 +32,8 @@ def involution_at(x, kernel, k, stride, i, j):
 
 
 def layer_equivariant_shifts():
-    """The experiment of exercise layer.shift: an Involution layer with stride 2 on a random batch and on
-    the batch shifted down by s = 1 to 4 pixels; for each s whose output, in rows 3 to 5 (away from the
+    """The experiment of exercise layer.shift: an Involution layer with stride 2 on a standard normal batch
+    and on the batch shifted down by s = 1 to 4 pixels; for each s whose output, in rows 3 to 5 (away from the
     zero padding and np.roll's wrap-around), is the original output shifted down by r output pixels up to
     float32 rounding, s: r. With stride 2 an even shift s moves every 2x2 block phi averages, and every
     window, onto the output pixel s / 2 rows down; an odd one moves them off the output grid, so the
@@ -42,7 +42,7 @@ def layer_equivariant_shifts():
     from involution_tf.layers import Involution
 
     layer = Involution(kernel_size=3, strides=2, group_channels=4)
-    x = np.random.default_rng(0).random((1, 16, 16, 8), dtype=np.float32)
+    x = np.random.default_rng(0).standard_normal((1, 16, 16, 8), dtype=np.float32)
     y = np.asarray(layer(x))
 
     def output_shift(s):
