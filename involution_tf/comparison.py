@@ -47,6 +47,7 @@ __all__ = [
     "welch",
     "difference",
     "holm",
+    "p_text",
     "compare",
     "control_differences",
     "holm_adjusted",
@@ -280,6 +281,17 @@ def holm(p_values: Sequence[float]) -> list[float]:
     return adjusted
 
 
+def p_text(p: float | None) -> str:
+    """A p-value as the tables print it: three decimals, or "<0.001" below that (never "0.000").
+
+    >>> p_text(0.0412), p_text(0.0004), p_text(None)
+    ('0.041', '<0.001', '')
+    """
+    if p is None:
+        return ""
+    return "<0.001" if p < 0.0005 else f"{p:.3f}"
+
+
 def compare(ours: Sequence[float], theirs: Sequence[float]) -> str:
     """:func:`difference` in words, as the controls table gives it."""
     d = difference(ours, theirs)
@@ -298,11 +310,13 @@ def _accuracies(records: Iterable[dict], dataset: str, model: str, key: str = "t
 
 def runs_table(records: Iterable[dict]) -> str:
     """A markdown table of every dataset and network of the validation protocol: test and validation
-    accuracy as mean (standard deviation, runs), parameters, training time; the student study's figures
-    beside its two. The frontier sweep's other widths are left out."""
+    accuracy as mean (standard deviation, runs), parameters, training time (the median of the runs'
+    seconds per epoch, and the longest run); the student study's figures beside its two. The frontier
+    sweep's other widths are left out."""
     records = at_width(records)
     lines = [
-        "| dataset | model | test accuracy | validation accuracy | parameters | s / epoch | longest run min "
+        "| dataset | model | test accuracy | validation accuracy | parameters | s / epoch, median of runs "
+        "| longest run, min "
         "| student study's accuracy |",
         "|---|---|---|---|---|---|---|---|",
     ]
@@ -367,8 +381,8 @@ def controls_table(records: Iterable[dict]) -> str:
     ]
     for (dataset, control), d in differences.items():
         interval = "" if d.noise is None else f"{d.points - d.noise:+.2f} to {d.points + d.noise:+.2f}"
-        p = "" if d.p_value is None else f"{d.p_value:.3f}"
-        holm_p = f"{adjusted[dataset, control]:.3f}" if (dataset, control) in adjusted else ""
+        p = p_text(d.p_value)
+        holm_p = p_text(adjusted.get((dataset, control)))
         lines.append(
             f"| {DATASET_NAMES[dataset]} | {control} | {CONTROLS[control]} | {d.points:+.2f} | {interval} | "
             f"{seeds_phrase(records, dataset, control)} | {p} | {holm_p} | {_verdict_words(d)} |"
