@@ -210,11 +210,14 @@ def _by_dataset(records: Sequence[dict]) -> dict[str, list[dict]]:
 
 
 def _log_axis(ax, label: str) -> None:
-    """A log x axis labelled with plain numbers at 1, 2 and 5 times each power of ten."""
+    """A log x axis labelled with plain numbers at 1, 2 and 5 times each power of ten, or at every
+    integer multiple where the data span less than a power of ten (call it after plotting)."""
     ax.set(xscale="log", xlabel=f"{label} (log scale)")
+    low, high = ax.get_xlim()
+    subs = (2, 5) if high / low >= 10 else (2, 3, 4, 5, 6, 7, 8, 9)
     plain = matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}")
     ax.xaxis.set_major_formatter(plain)
-    ax.xaxis.set_minor_locator(matplotlib.ticker.LogLocator(subs=(2, 5)))
+    ax.xaxis.set_minor_locator(matplotlib.ticker.LogLocator(subs=subs))
     ax.xaxis.set_minor_formatter(plain)
     ax.tick_params(axis="x", which="both", labelsize=7)
     ax.grid(True, which="both", alpha=0.3)
@@ -268,6 +271,12 @@ def plot_differences(records: Sequence[dict]):
     return fig
 
 
+def _family_label(family: str) -> str:
+    """A family's legend entry, naming the networks of its curve that are not a width of the sweep."""
+    fixed = [n.name for n in models.NETWORKS.values() if n.family == family and not n.swept]
+    return frontier.FAMILIES[family] + (f" (with {', '.join(fixed)})" if fixed else "")
+
+
 def plot_frontier(records: Sequence[dict], steps: dict | None = None):
     """The paper's Figure 1 at the course's scale: test accuracy against parameters and against measured
     ms per training step (both log scale), one row per dataset, one curve per family through the means of
@@ -316,11 +325,7 @@ def plot_frontier(records: Sequence[dict], steps: dict | None = None):
                 ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
     handles = [
         matplotlib.lines.Line2D(
-            [],
-            [],
-            color=FAMILY_STYLES[f][0],
-            marker=FAMILY_STYLES[f][1],
-            label=frontier.FAMILIES[f],
+            [], [], color=FAMILY_STYLES[f][0], marker=FAMILY_STYLES[f][1], label=_family_label(f)
         )
         for f in frontier.FAMILIES
     ]
@@ -337,31 +342,21 @@ def plot_frontier(records: Sequence[dict], steps: dict | None = None):
 def plot_training_curves(records: Sequence[dict]):
     """Accuracy after every epoch on the held-out split (the validation split in the protocol's records,
     the test set in the earlier ones): one row per dataset, one panel per network, its mean over runs as
-    a line and the runs' range as a band; one legend for all, outside the panels."""
+    a line and the runs' range as a band; one legend for all, outside the panels. Each panel's accuracy
+    axis is zoomed on the second half of training, where networks a point apart differ: the first
+    epochs climb from below it."""
     grouped = _by_dataset(records)
     held_out = "validation" if all("validation_images" in r for r in records) else "test"
     networks = [m for m in MODEL_STYLES if any(r["model"] == m for r in records)]
-    fig, axes = plt.subplots(  # one accuracy scale per dataset, so that its networks compare by eye
-        len(grouped),
-        len(networks),
-        figsize=(2.6 * len(networks), 2.3 * len(grouped)),
-        squeeze=False,
-        sharey="row",
+    fig, axes = plt.subplots(
+        len(grouped), len(networks), figsize=(2.6 * len(networks), 2.3 * len(grouped)), squeeze=False
     )
     for row, (dataset, runs) in zip(axes, grouped.items()):
         for ax, model in zip(row, networks):
             curves = [100 * np.asarray(r["history"]["val_accuracy"]) for r in runs if r["model"] == model]
             if curves:
-                length = min(map(len, curves))
-                stacked = np.stack([c[:length] for c in curves])
-                epochs = np.arange(1, length + 1)
-                colour = MODEL_STYLES[model][0]
-                ax.fill_between(epochs, stacked.min(0), stacked.max(0), color=colour, alpha=0.25)
-                ax.plot(epochs, stacked.mean(0), color=colour, label=f"{model}")
+                _curve_panel(ax, np.stack([c[: min(map(len, curves))] for c in curves]), model)
             ax.set_title(f"{DATASET_NAMES.get(dataset, dataset)}: {model}", fontsize=7)
-            ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-            ax.tick_params(labelsize=7)
-            ax.grid(True, alpha=0.3)
         row[0].set_ylabel(f"{held_out} accuracy (%)", fontsize=8)
     for ax in axes[-1]:
         ax.set_xlabel("epoch", fontsize=8)
@@ -370,6 +365,21 @@ def plot_training_curves(records: Sequence[dict]):
     fig.legend(handles=handles, loc="upper center", ncol=len(handles), fontsize=7, bbox_to_anchor=(0.5, 1.0))
     fig.tight_layout(rect=(0, 0, 1, 0.95))
     return fig
+
+
+def _curve_panel(ax, stacked: np.ndarray, model: str) -> None:
+    """One network's curves (runs x epochs, in %): the mean and the range, the y axis zoomed on the
+    second half of the epochs."""
+    epochs = np.arange(1, stacked.shape[1] + 1)
+    colour = MODEL_STYLES[model][0]
+    ax.fill_between(epochs, stacked.min(0), stacked.max(0), color=colour, alpha=0.25)
+    ax.plot(epochs, stacked.mean(0), color=colour, label=model)
+    late = stacked[:, stacked.shape[1] // 2 :]
+    margin = max(0.2, 0.1 * (late.max() - late.min()))
+    ax.set_ylim(late.min() - margin, late.max() + margin)
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    ax.tick_params(labelsize=7)
+    ax.grid(True, alpha=0.3)
 
 
 def plot_epoch_times(records: Sequence[dict]):

@@ -114,6 +114,8 @@ def test_the_frontier_draws_a_curve_per_family_through_its_widths_and_says_when_
     steps = {"sweep": [dict(dataset="mnist", model="rednet", width=w, seconds=0.01 * w) for w in (1.0, 2.0)]}
     measured = plotting.plot_frontier(runs + wider, steps)
     assert list(measured.axes[1].lines[0].get_xdata()) == pytest.approx([10.0, 20.0])
+    legend = [t.get_text() for t in measured.legends[0].get_texts()]
+    assert "3x3 convolution control (with conv_matched_params)" in legend  # the curve's fixed-width point
 
 
 @pytest.mark.committed_results
@@ -122,6 +124,11 @@ def test_training_curves_have_a_panel_per_network_and_a_legend_outside():
     fig = plotting.plot_training_curves(runs)
     assert len(fig.axes) == 3 * len(models.MODELS)
     assert fig.axes[0].get_title() == "MNIST: conv_baseline" and fig.legends and not fig.axes[0].get_legend()
+    for ax, line in ((ax, ax.lines[0]) for ax in fig.axes if ax.lines):  # zoomed on the second half
+        mean = line.get_ydata()
+        low, high = ax.get_ylim()
+        assert low <= min(mean[len(mean) // 2 :]) and max(mean) <= high
+        assert low > mean[0] or mean[0] >= min(mean[len(mean) // 2 :])  # the first epoch climbs from below
 
 
 @pytest.mark.committed_results
