@@ -153,8 +153,8 @@ EXERCISES: dict[str, Exercise] = {
         expected=lambda: {2: 1, 4: 2},
     ),
     "comparison.noise": Exercise(
-        "the standard error of a difference of means is sqrt(s1²/n1 + s2²/n2), s the sample standard "
-        "deviation (divide by n - 1); in points.",
+        'the section "The RedNet against its controls" defines the standard error; mind which '
+        "standard deviation it takes, and give points, not fractions.",
         expected=lambda: 100 * comparison.standard_error(_A, _B),
         tolerance=0.01,
     ),

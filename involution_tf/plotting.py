@@ -214,7 +214,7 @@ def _log_axis(ax, label: str) -> None:
     integer multiple where the data span less than a power of ten (call it after plotting)."""
     ax.set(xscale="log", xlabel=f"{label} (log scale)")
     low, high = ax.get_xlim()
-    subs = (2, 5) if high / low >= 10 else (2, 3, 4, 5, 6, 7, 8, 9)
+    subs = (2, 5) if high / low >= 10 else (1.5, 2, 3, 4, 5, 6, 7, 8, 9)
     plain = matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}")
     ax.xaxis.set_major_formatter(plain)
     ax.xaxis.set_minor_locator(matplotlib.ticker.LogLocator(subs=subs))

@@ -76,13 +76,48 @@ def headline(runs: list[dict], steps: dict) -> str:
             "- **The student study's ranking reproduces.** Its involution networks trail its convolution "
             f"networks by {min(gaps):.0f}–{max(gaps):.0f} points; they never mix channels, which the paper's "
             "networks do.",
-            "- **Used as the paper uses it, involution is mostly not told apart from its controls.** Of "
-            f"{len(differences)} comparisons of the RedNet with its controls, "
-            f"{len(differences) - len(found)} cannot be told apart with the seeds run so far; the RedNet is "
-            f"{told or 'nowhere ahead or behind'}.",
-            "- **On a 2-core CPU, involution costs time.** The RedNet's training step takes "
-            f"{min(ratios):.2f}–{max(ratios):.2f}× as long as its controls'.",
+            "- **Used as the paper uses it, involution is mostly not told apart from its controls.** In a "
+            "RedNet (ResNet's bottleneck with an involution as its spatial layer) against three controls (a "
+            "3×3 convolution, a static depthwise one, a narrower convolution network of equal parameters), "
+            f"{len(differences) - len(found)} of {len(differences)} comparisons cannot be told apart with "
+            f"the seeds run so far, which would detect {_detectable(differences)}; the RedNet is "
+            f"{told or 'nowhere ahead or behind'}. {_widest(differences)}",
+            f"- **On a CPU ({steps.get('device', 'unnamed').removeprefix('CPU: ')}), the RedNet's "
+            f"involution costs time.** Its training step, as Keras's `fit` runs it, takes "
+            f"{min(ratios):.2f}–{max(ratios):.2f}× as long as each of its controls'.",
         ]
+    )
+
+
+def _detectable(differences: dict) -> str:
+    """The differences the untold comparisons could detect (at 80% power), per dataset, as a phrase."""
+    from involution_tf.comparison import DATASET_NAMES
+
+    ranges = []
+    for dataset, name in DATASET_NAMES.items():
+        seen = [
+            d.detectable
+            for (where, _), d in differences.items()
+            if where == dataset and d.verdict == "cannot be told apart"
+        ]
+        if seen:
+            low, high = f"{min(seen):.1f}", f"{max(seen):.1f}"
+            ranges.append(f"{low if low == high else f'{low}–{high}'} points on {name}")
+    return ", ".join(ranges) or "no difference yet"
+
+
+def _widest(differences: dict) -> str:
+    """The largest difference the runs cannot tell from 0, in a sentence: what more seeds would settle."""
+    from involution_tf.comparison import DATASET_NAMES
+
+    untold = [(key, d) for key, d in differences.items() if d.verdict == "cannot be told apart"]
+    if not untold:
+        return ""
+    (dataset, control), d = max(untold, key=lambda item: abs(item[1].points))
+    return (
+        f"The largest unresolved gap: on {DATASET_NAMES[dataset]}, `{control}` "
+        f"{'behind' if d.points > 0 else 'ahead of'} the RedNet by {abs(d.points):.1f} points "
+        f"(95% interval of RedNet minus control {d.points - d.noise:+.1f} to {d.points + d.noise:+.1f})."
     )
 
 

@@ -267,11 +267,14 @@ def test_notebook_04_conclusions_still_say_what_the_committed_records_say():
     assert findings == {("mnist", "conv_matched_params"): "ahead"} and len(differences) == 9
     assert adjusted["mnist", "conv_matched_params"] < 0.05  # survives Holm's correction
     assert 0.2 <= differences["mnist", "conv_matched_params"].points <= 0.3  # "a quarter of a point"
-    cited = {"mnist": (0.2, 0.3), "fashion_mnist": (0.5, 0.7), "cifar10": (3.1, 3.6)}
-    for (dataset, _), d in differences.items():
-        if d.verdict == "cannot be told apart":
-            low, high = cited[dataset]
-            assert low - 0.005 <= d.detectable <= high + 0.005, (dataset, d.detectable)
+    cited = {"mnist": (0.2, 0.3), "fashion_mnist": (0.5, 0.6), "cifar10": (3.2, 3.5)}
+    for dataset, (low, high) in cited.items():
+        detectable = [
+            d.detectable
+            for (where, _), d in differences.items()
+            if where == dataset and d.verdict == "cannot be told apart"
+        ]
+        assert (round(min(detectable), 1), round(max(detectable), 1)) == (low, high), dataset
     accuracy = lambda model: comparison._accuracies(runs, "cifar10", model)  # noqa: E731
     assert min(accuracy("rednet_conv_control")) > max(
         accuracy("rednet")
@@ -290,18 +293,29 @@ def test_notebook_04_conclusions_still_say_what_the_committed_records_say():
     assert (
         len(rednet_rows) == 3 * 3 and min(as_fit_runs_them + faster_vs_faster) > 1
     )  # slower than every control
+    op_share = {  # "an op that costs nothing saves 13-17% ... on MNIST and at most 4% on the others"
+        dataset: [
+            1 - row["zero_op_seconds"] / row["seconds"] for row in rednet_rows if row["dataset"] == dataset
+        ]
+        for dataset in models.INPUT_SHAPES
+    }
+    assert (round(100 * min(op_share["mnist"])), round(100 * max(op_share["mnist"]))) == (13, 17)
+    assert max(op_share["fashion_mnist"] + op_share["cifar10"]) <= 0.045
     conv_floors = [
         comparison.step_ratios(row)[3:] for row in rednet_rows if row["counterpart"] == "rednet_conv_control"
     ]
     as_fit_runs_it, at_the_faster_setting = zip(*conv_floors)
     assert len(conv_floors) == 3 and min(as_fit_runs_it) > 1  # "the floor is above 1"
     assert (round(min(at_the_faster_setting), 2), round(max(at_the_faster_setting), 2)) == (0.91, 1.05)
-    notebook = (ROOT / "notebooks" / "04_dataset_comparison.ipynb").read_text()
+    cells = json.loads((ROOT / "notebooks" / "04_dataset_comparison.ipynb").read_text())["cells"]
+    notebook = " ".join(" ".join("".join(cell["source"]) for cell in cells).split())  # lines joined
     for claim in (
         "On MNIST the RedNet is ahead of the convolution network of equal parameters",
         "interval from about −5.4 to +0.2 points",
         "The static depthwise control has *fewer* parameters than the RedNet on",
         "come down to about the control's time (0.91–1.05×)",
+        "on Fashion-MNIST 0.5–0.6, and on CIFAR-10 only as large as 3.2–3.5.",
+        "saves 13–17% of the RedNet's step on MNIST (7×7 kernels) and at most 4% on Fashion-MNIST",
     ):
         assert claim in notebook, claim
 
