@@ -188,10 +188,11 @@ def format_report(record: dict) -> str:
     lines = [
         f"Device: {record['device']}; TensorFlow {record['tensorflow']}, Keras {record['keras']}; "
         f"median of {record['repeats']} interleaved training steps; in brackets the quartiles of the ratio "
-        "over those rounds.",
+        "over those rounds. A ratio is the involution network's time over its counterpart's: above 1, "
+        "involution is slower.",
         "",
-        "| dataset | involution network | ms / step | with XLA | with a zero-cost op | and XLA "
-        "| counterpart | ms / step | with XLA | batch | ratio | ratio with XLA "
+        "| dataset | involution network | ms / step | ms with XLA | ms, zero-cost op | ms, zero-cost op and "
+        "XLA | counterpart | its ms / step | its ms with XLA | batch | ratio | ratio with XLA "
         "| faster vs faster | floor: zero-cost op | floor, faster vs faster |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
