@@ -3,8 +3,8 @@ and never shows the answer. The questions are in the notebooks; the solutions in
 at the top of the repository, out of the way.
 
 Answers are numbers (a count, a size, what an experiment measured), shapes (tuples, ``None`` for an
-unknown batch), a word or the letter of a multiple choice, or a function, which the checker runs against
-the course's references on random inputs.
+unknown batch), a word or the letter of a multiple choice, a set of letters, or a function, which the
+checker runs against the course's references on random inputs.
 """
 
 from __future__ import annotations
@@ -82,6 +82,9 @@ def _at_pixel_matches(function: Callable, k: int, stride: int, size: tuple, pixe
 
 
 _A, _B = [0.990, 0.992, 0.991], [0.985, 0.987, 0.983]  # the runs of the comparison exercises
+# Welch p-values of five comparisons tested together: Holm's correction keeps three of them, Bonferroni's
+# two, no correction all five, and Holm's without its stop at the first failure four.
+_P_VALUES = {"A": 0.03, "B": 0.001, "C": 0.04, "D": 0.011, "E": 0.003}
 
 
 def _half_width() -> float:
@@ -168,6 +171,13 @@ EXERCISES: dict[str, Exercise] = {
         "is 0 inside the interval, the difference of the means plus or minus the half-width?",
         expected=lambda: comparison.difference(_A, _B).verdict,
     ),
+    "comparison.holm": Exercise(
+        "sort the p-values; the smallest is multiplied by the number of comparisons, each next one by one "
+        "fewer. What does the procedure do after the first adjusted p-value that reaches 0.05?",
+        expected=lambda: {
+            letter for letter, p in zip(_P_VALUES, comparison.holm(list(_P_VALUES.values()))) if p < 0.05
+        },
+    ),
     "comparison.depthwise_saving": Exercise(
         "which part of the involution layer holds its parameters, and how many weights does a K x K kernel "
         "per channel hold?",
@@ -189,6 +199,13 @@ def is_right(name: str, answer: Any) -> bool:
         except Exception:  # a student's function may fail in any way: that is a wrong answer
             return False
     expected = exercise.expected()
+    if isinstance(expected, set):  # letters, in any order, each once
+        return (
+            isinstance(answer, (set, frozenset, list, tuple))
+            and all(isinstance(a, str) for a in answer)
+            and len(answer) == len({a.strip().upper() for a in answer}) == len(expected)
+            and {a.strip().upper() for a in answer} == expected
+        )
     if isinstance(expected, dict):
         return isinstance(answer, dict) and answer == expected
     if isinstance(expected, tuple):

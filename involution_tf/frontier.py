@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from involution_tf import models
-from involution_tf.comparison import DATASET_NAMES, Difference, holm, p_text, spread, welch
+from involution_tf.comparison import DATASET_NAMES, POWER, Difference, holm, p_text, spread, welch
 from involution_tf.records import width_of
 
 __all__ = [
@@ -144,18 +144,21 @@ class Verdict:
         return {"ahead": "above the frontier", "behind": "below the frontier"}.get(d.verdict, d.verdict)
 
     def words(self, adjusted_p: float | None = None) -> str:
-        """The verdict in plain words; with Holm's ``adjusted_p``, whether a finding survives it."""
+        """The verdict in plain words; with Holm's ``adjusted_p``, a difference is a finding only if it
+        survives Holm's correction, as in the protocol's comparisons."""
         d = self.difference
         if d is None:
             return self.reason
         if self.kind == "cannot be told apart":
             return (
-                f"cannot be told apart with {self.seeds} seeds; the smallest difference these runs could "
-                f"detect is {d.detectable:.2f} points"
+                f"cannot be told apart with {self.seeds} seeds (these runs would detect {d.detectable:.2f} "
+                f"points {POWER:.0%} of the time)"
             )
         if adjusted_p is None:
             return self.kind
-        return f"{self.kind} ({'survives' if adjusted_p < 0.05 else 'does not survive'} Holm's correction)"
+        if adjusted_p < 0.05:
+            return f"{self.kind} (survives Holm's correction)"
+        return f"not a finding after Holm's correction ({self.kind.split()[0]} by Welch's test alone)"
 
 
 def _verdict(rednet: Point, curve: Sequence[Point], dataset: str, control: str, cost: str) -> Verdict:
@@ -188,6 +191,11 @@ def verdicts(records: Iterable[dict], steps: dict | None = None) -> list[Verdict
 def _adjusted(found: Sequence[Verdict]) -> dict[int, float]:
     tested = [i for i, v in enumerate(found) if v.difference is not None]
     return dict(zip(tested, holm([found[i].difference.p_value for i in tested])))
+
+
+def _kind_of(words: str) -> str:
+    """The kind a summary's words count: "below by Welch's test alone, ..." -> "below the frontier"."""
+    return next(kind for kind in _KINDS if kind.split()[0] == words.split()[0])
 
 
 def verdicts_table(found: Sequence[Verdict]) -> str:
@@ -231,8 +239,12 @@ def summary(found: Sequence[Verdict]) -> str:
             words = []
             for i, v in mine:
                 held = v.kind.endswith("frontier") and adjusted[i] >= 0.05
-                words.append(v.kind + (" (not after Holm's correction)" if held else ""))
-            order = sorted(set(words), key=lambda w: (_KINDS.index(w.split(" (")[0]), w))
+                words.append(
+                    f"{v.kind.split()[0]} by Welch's test alone, not after Holm's correction"
+                    if held
+                    else v.kind
+                )
+            order = sorted(set(words), key=lambda w: (_KINDS.index(_kind_of(w)), w))
             tally = "; ".join(f"{words.count(word)} {word}" for word in order)
             lines.append(f"- Against the {FAMILIES[control]}, at equal {COSTS[cost]}: {tally}.")
     if not lines:
@@ -290,10 +302,16 @@ def budget(records: Iterable[dict], steps: dict) -> str:
         f"most {BUDGET_MINUTES} minutes"
     )
     machines = " and ".join(sorted({_cpu(r["device"]) for r in records if "device" in r}))
+    runs = sum((r["dataset"], r["model"], width_of(r)) == (dataset, model, width) for r in records)
+    took = (
+        f"{fastest:.1f} minutes in its one run so far"
+        if runs == 1
+        else f"{fastest:.1f} minutes in its fastest run and {slowest:.1f} in its slowest (beside whatever "
+        "else the machine ran)"
+    )
     return (
         f"By the recorded runs, {verdict}. The longest, the {DATASET_NAMES[dataset]} `{model}` at width "
-        f"{width:g}, took {fastest:.1f} minutes in its fastest run and {slowest:.1f} in its slowest (beside "
-        f"whatever else the machine ran); its training steps alone, timed on a quiet machine, make "
+        f"{width:g}, took {took}; its training steps alone, timed on a quiet machine, make "
         f"{estimate:.1f} minutes. The runs were recorded on {machines or 'machines the records do not name'}"
         f"; the step times on {_cpu(steps.get('device', 'a machine the step record does not name'))}."
     )

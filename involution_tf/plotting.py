@@ -11,7 +11,7 @@ import matplotlib.ticker
 import numpy as np
 
 from involution_tf import costs, frontier, models
-from involution_tf.comparison import DATASET_NAMES, control_differences
+from involution_tf.comparison import DATASET_NAMES, control_differences, holm_adjusted
 
 __all__ = [
     "show_images",
@@ -251,22 +251,38 @@ def plot_accuracy_vs_params(records: Sequence[dict]):
 
 def plot_differences(records: Sequence[dict]):
     """Every RedNet-minus-control difference of mean test accuracy (the protocol's width) as a dot with
-    its Welch 95% interval as whiskers, a line at 0 (an interval that crosses it cannot be told apart); one
-    panel per dataset, each on its own scale, so that the narrow MNIST intervals stay visible."""
+    its Welch 95% interval as whiskers, a line at 0 (an interval that crosses it cannot be told apart), the
+    dot filled where the difference survives Holm's correction; one panel per dataset, each on its own
+    scale, so that the narrow MNIST intervals stay visible."""
     differences = control_differences(records)
+    adjusted = holm_adjusted(differences)
     datasets = [d for d in DATASET_NAMES if any(key[0] == d for key in differences)]
     fig, axes = plt.subplots(len(datasets), 1, figsize=(9, 1.4 + 1.1 * len(datasets)), squeeze=False)
     for ax, dataset in zip(axes[:, 0], datasets):
         mine = [(control, d) for (name, control), d in differences.items() if name == dataset]
         for y, (control, d) in enumerate(reversed(mine)):
-            ax.errorbar(d.points, y, xerr=d.noise or 0, fmt="o", color=MODEL_STYLES[control][0], capsize=4)
+            colour = MODEL_STYLES[control][0]
+            finding = adjusted.get((dataset, control), 1.0) < 0.05
+            ax.errorbar(
+                d.points,
+                y,
+                xerr=d.noise or 0,
+                fmt="o",
+                color=colour,
+                mfc=colour if finding else "white",
+                capsize=4,
+            )
         ax.axvline(0, color="0.3", lw=1)
         ax.set_yticks(range(len(mine)), [f"against {control}" for control, _ in reversed(mine)], fontsize=8)
         ax.set_title(DATASET_NAMES[dataset], fontsize=9, loc="left")
         ax.grid(True, axis="x", alpha=0.3)
         ax.tick_params(axis="x", labelsize=8)
     axes[-1, 0].set_xlabel("RedNet minus control: mean test accuracy, points (whiskers: 95% interval)")
-    fig.suptitle("The RedNet against each control: right of 0, the RedNet is ahead", fontsize=10)
+    fig.suptitle(
+        "The RedNet against each control: right of 0, the RedNet is ahead; a filled dot is a finding that "
+        "survives Holm's correction.\nEach dataset on its own scale.",
+        fontsize=9,
+    )
     fig.tight_layout()
     return fig
 
@@ -405,7 +421,8 @@ def plot_epoch_times(records: Sequence[dict]):
     ax.set_xticklabels([DATASET_NAMES.get(d, d) for d in grouped])
     ax.set(
         ylabel="seconds per epoch",
-        title=f"Training time per epoch (mean and sd over runs), {records[0]['device']}",
+        title="Seconds per training epoch, mean and sd over runs (runs made one after another, "
+        f"on {'; '.join(sorted({r['device'] for r in records}))}: not a speed comparison)",
     )
     ax.title.set_fontsize(10)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))

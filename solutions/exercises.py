@@ -84,6 +84,9 @@ SOLUTIONS = {
     "comparison.half_width": comparison.welch_t(_A, _B) * _standard_error(_A, _B),
     # the means differ by 100 * (0.991 - 0.985) = 0.6 points, more than the half-width (0.42): 0 is outside
     "comparison.verdict": "ahead",
+    # sorted: B 0.001 x 5 = 0.005, E 0.003 x 4 = 0.012, D 0.011 x 3 = 0.033: findings; A 0.03 x 2 = 0.06
+    # fails, and Holm's procedure stops there: C (0.04 x 1) is no finding either, though below 0.05
+    "comparison.holm": {"B", "E", "D"},
     # involution (C = 32, K = 3, 4 channels a group, reduction 2): reduce 32 * 16, BatchNorm 4 * 16, span
     # 16 * 72 + 72 = 1,800 parameters; a 3x3 depthwise convolution without bias: 9 * 32 = 288
     "comparison.depthwise_saving": 32 * 16 + 4 * 16 + 16 * 72 + 72 - 9 * 32,

@@ -35,6 +35,8 @@ def wrong(answer):
         return tuple(a + 1 if isinstance(a, int) else a for a in answer)
     if isinstance(answer, dict):
         return {key: value + 1 for key, value in answer.items()}
+    if isinstance(answer, set):
+        return answer ^ {"A"}
     if isinstance(answer, str):
         return "behind" if len(answer) > 1 else "c" if answer != "c" else "a"
     return answer * 1.5 + 1
@@ -151,3 +153,22 @@ def test_the_stride_experiment_gives_its_answer_whatever_the_layers_initial_weig
     """The notebook's batch is centred on 0: with an all-positive batch, about one initialisation in eight
     left every channel of phi's reduction negative and its ReLU zeroed every kernel ({1: 0, 2: 0, ...})."""
     assert all(solutions.layer_equivariant_shifts() == {2: 1, 4: 2} for _ in range(20))
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"A", "B", "C", "D", "E"},  # no correction
+        {"B", "E"},  # Bonferroni's
+        {"B", "C", "D", "E"},  # Holm's without its stop at the first failure
+        {"B", "D"},
+        ["B", "D", "E", "E"],  # a letter twice
+        "BDE",  # a string, not a set of letters
+        {0.001, 0.003, 0.011},  # the p-values, not the comparisons
+        3,  # how many, not which
+    ],
+)
+def test_the_holm_exercise_refuses_each_other_correction_and_each_other_form(answer):
+    assert exercises.is_right("comparison.holm", {"B", "D", "E"})
+    assert exercises.is_right("comparison.holm", ["e", "B ", "D"])  # any order and case
+    assert not exercises.is_right("comparison.holm", answer)

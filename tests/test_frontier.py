@@ -57,8 +57,8 @@ def test_a_difference_inside_the_noise_says_what_the_runs_could_detect():
     (v,) = [v for v in frontier.verdicts(rednet + CONV) if (v.control, v.cost) == ("convolution", "params")]
     assert v.kind == "cannot be told apart"
     assert v.words() == (
-        "cannot be told apart with 3 seeds; the smallest difference these runs could detect is "
-        f"{v.difference.detectable:.2f} points"
+        "cannot be told apart with 3 seeds (these runs would detect "
+        f"{v.difference.detectable:.2f} points 80% of the time)"
     )
     assert v.difference.detectable > abs(v.difference.points)
 
@@ -102,6 +102,18 @@ def test_the_table_adjusts_every_verdict_for_the_others_and_the_summary_counts_t
     )
     assert "at equal ms per training step: 2 no verdict." in summary
     assert "Holm's correction runs over the 2 verdicts of the table that have an interval" in summary
+
+
+def test_a_difference_that_fails_holms_correction_is_no_finding_in_the_table_nor_in_the_summary():
+    """Welch's interval excludes 0, but among many verdicts Holm's adjusted p-value reaches 0.05."""
+    rednet = curve("rednet", [(1.0, 20_000, 0.755)])
+    (v,) = [v for v in frontier.verdicts(rednet + CONV) if (v.control, v.cost) == ("convolution", "params")]
+    assert v.kind == "above the frontier" and 0.01 < v.difference.p_value < 0.05
+    assert v.words(adjusted_p=0.2) == "not a finding after Holm's correction (above by Welch's test alone)"
+    assert v.words(adjusted_p=0.01) == "above the frontier (survives Holm's correction)"
+    twice = curve("rednet", [(1.0, 20_000, 0.755), (0.5, 10_000, 0.705)])  # two such p-values: Holm doubles
+    summary = frontier.summary(frontier.verdicts(twice + CONV))
+    assert "at equal parameters: 2 above by Welch's test alone, not after Holm's correction." in summary
 
 
 @pytest.mark.committed_results
@@ -161,6 +173,7 @@ def test_the_budget_reads_the_fastest_run_and_gives_the_step_times_lower_bound()
     assert "took 5.0 minutes in its fastest run and 7.0 in its slowest" in said
     assert "alone, timed on a quiet machine, make 4.0 minutes" in said
     assert "recorded on a test machine; the step times on a quiet one." in said
+    assert "took 5.0 minutes in its one run so far;" in frontier.budget(runs[:1], steps)
     runs[0]["total_seconds"] = 1260.0  # 21 minutes and 7: one run within the budget is enough
     assert "has a run that took at most 20 minutes" in frontier.budget(runs, steps)
     runs[1]["total_seconds"] = 1500.0  # 21 and 25 minutes

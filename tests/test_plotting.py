@@ -99,6 +99,12 @@ def test_the_difference_chart_has_a_dot_and_its_interval_for_every_comparison_an
         sorted(d.points for d in differences.values())
     )
     assert all(any(list(line.get_xdata()) == [0, 0] for line in ax.lines) for ax in fig.axes)  # lines at 0
+    adjusted = comparison.holm_adjusted(differences)
+    filled = sorted(float(d.get_xdata()[0]) for d in dots if d.get_markerfacecolor() != "white")
+    survivors = sorted(d.points for key, d in differences.items() if adjusted[key] < 0.05)
+    assert filled == pytest.approx(survivors) and 0 < len(filled) < len(
+        dots
+    )  # findings filled, others hollow
 
 
 @pytest.mark.committed_results
