@@ -296,8 +296,8 @@ def _family_label(family: str) -> str:
 def plot_frontier(records: Sequence[dict], steps: dict | None = None):
     """The paper's Figure 1 at the course's scale: test accuracy against parameters and against measured
     ms per training step (both log scale), one row per dataset, one curve per family through the means of
-    its widths, every run a faint point; a width with fewer than three runs is a hollow marker. A panel
-    without step times says so."""
+    its widths, every run a faint point; a width with fewer than three runs is a hollow marker. The step
+    axis names the machine that timed the steps; a panel without step times says so."""
     datasets = [d for d in DATASET_NAMES if any(r["dataset"] == d for r in records)]
     fig, axes = plt.subplots(len(datasets), 2, figsize=(11, 3.6 * len(datasets)), squeeze=False)
     for row, dataset in zip(axes, datasets):
@@ -329,7 +329,8 @@ def plot_frontier(records: Sequence[dict], steps: dict | None = None):
                         color=colour,
                         mfc=colour if filled else "white",
                     )
-            _log_axis(ax, frontier.COSTS[cost])
+            timed_on = (steps or {}).get("device", "").removeprefix("CPU: ")
+            _log_axis(ax, frontier.COSTS[cost] + (f", {timed_on}" if cost == "step_ms" and timed_on else ""))
             ax.set(
                 ylabel="test accuracy (%)",
                 title=f"{DATASET_NAMES[dataset]}: accuracy against {frontier.COSTS[cost]}",

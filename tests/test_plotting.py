@@ -118,7 +118,9 @@ def test_the_frontier_draws_a_curve_per_family_through_its_widths_and_says_when_
     assert len(conv_curve.get_xdata()) == 3  # and conv_matched_params on the convolution curve
     assert "step times not measured yet" in texts(fig)
     steps = {"sweep": [dict(dataset="mnist", model="rednet", width=w, seconds=0.01 * w) for w in (1.0, 2.0)]}
+    steps["device"] = "CPU: a test machine"
     measured = plotting.plot_frontier(runs + wider, steps)
+    assert measured.axes[1].get_xlabel() == "ms per training step, a test machine (log scale)"
     assert list(measured.axes[1].lines[0].get_xdata()) == pytest.approx([10.0, 20.0])
     legend = [t.get_text() for t in measured.legends[0].get_texts()]
     assert "3x3 convolution control (with conv_matched_params)" in legend  # the curve's fixed-width point
