@@ -11,7 +11,7 @@ import matplotlib.ticker
 import numpy as np
 
 from involution_tf import costs, frontier, models
-from involution_tf.comparison import DATASET_NAMES, control_differences, holm_adjusted
+from involution_tf.comparison import DATASET_NAMES, STUDY, control_differences, holm_adjusted
 
 __all__ = [
     "show_images",
@@ -226,7 +226,8 @@ def _log_axis(ax, label: str) -> None:
 def plot_accuracy_vs_params(records: Sequence[dict]):
     """Test accuracy against parameter count (log scale, as in the paper's figures), one panel per
     dataset, every run a point (several seeds of a network stack up at its parameter count), one colour
-    per network (:data:`MODEL_STYLES`), one legend entry per network."""
+    per network (:data:`MODEL_STYLES`), one legend entry per network; the student study's own figure of
+    its networks a cross beside our runs."""
     grouped = _by_dataset(records)
     fig, axes = plt.subplots(1, len(grouped), figsize=(4.6 * len(grouped), 3.8), squeeze=False)
     for ax, (dataset, runs) in zip(axes[0], grouped.items()):
@@ -242,9 +243,19 @@ def plot_accuracy_vs_params(records: Sequence[dict]):
                 alpha=0.7,
                 label=f"{model} ({len(mine)})",
             )
+            if (dataset, model) in STUDY:  # the study's own figure, beside our runs of its network
+                study = STUDY[dataset, model]
+                ax.scatter(study["params"], 100 * study["test_accuracy"], c=colour, marker="x", s=60)
         _log_axis(ax, "parameters")
         ax.set(ylabel="test accuracy (%)", title=DATASET_NAMES.get(dataset, dataset))
-    axes[0, 0].legend(fontsize=7, title="network (runs)", title_fontsize=7)
+    handles, _ = axes[0, 0].get_legend_handles_labels()
+    if any(key in STUDY for key in ((d, r["model"]) for d, runs in grouped.items() for r in runs)):
+        handles.append(
+            matplotlib.lines.Line2D(
+                [], [], color="0.3", marker="x", ls="none", label="the study's own figure"
+            )
+        )
+    axes[0, 0].legend(handles=handles, fontsize=7, title="network (runs)", title_fontsize=7)
     fig.tight_layout()
     return fig
 

@@ -64,8 +64,10 @@ def test_record_figures_show_every_run_and_one_legend_entry_per_network():
         f"{m} (2)"
         for m in plotting.MODEL_STYLES
         if any(r["model"] == m for r in runs if r["dataset"] == "mnist")
-    ]
-    assert sum(len(c.get_offsets()) for ax in fig.axes for c in ax.collections) == len(runs)
+    ] + ["the study's own figure"]
+    studied = {(r["dataset"], r["model"]) for r in runs} & set(comparison.STUDY)
+    assert len(studied) == 6  # both of the study's networks on its three datasets: a cross each
+    assert sum(len(c.get_offsets()) for ax in fig.axes for c in ax.collections) == len(runs) + len(studied)
     curves = plotting.plot_training_curves(runs)
     assert curves.axes[0].get_ylabel() == "test accuracy (%)"  # the earlier records' per-epoch accuracy
 
