@@ -31,8 +31,10 @@ __all__ = [
     "points",
     "Verdict",
     "verdicts",
+    "holm_of",
     "verdicts_table",
     "summary",
+    "findings",
     "BUDGET_MINUTES",
     "training_minutes",
     "budget",
@@ -188,7 +190,9 @@ def verdicts(records: Iterable[dict], steps: dict | None = None) -> list[Verdict
     return found
 
 
-def _adjusted(found: Sequence[Verdict]) -> dict[int, float]:
+def holm_of(found: Sequence[Verdict]) -> dict[int, float]:
+    """Holm's adjusted p-value of every verdict of ``found`` with an interval, by its index: the whole
+    list is the family of comparisons tested together."""
     tested = [i for i, v in enumerate(found) if v.difference is not None]
     return dict(zip(tested, holm([found[i].difference.p_value for i in tested])))
 
@@ -201,7 +205,7 @@ def _kind_of(words: str) -> str:
 def verdicts_table(found: Sequence[Verdict]) -> str:
     """A markdown table of :func:`verdicts`, with Welch's p-value and Holm's adjustment for every verdict
     of the table taken together."""
-    adjusted = _adjusted(found)
+    adjusted = holm_of(found)
     lines = [
         "| dataset | RedNet width | against | at equal | RedNet minus control, points | 95% interval "
         "| Welch p | Holm-adjusted p | verdict |",
@@ -229,7 +233,7 @@ def verdicts_table(found: Sequence[Verdict]) -> str:
 def summary(found: Sequence[Verdict]) -> str:
     """The verdicts read out: how many RedNets are above, below, or cannot be told apart from each control
     curve, at each cost, and how many get no verdict."""
-    adjusted = _adjusted(found)
+    adjusted = holm_of(found)
     lines = []
     for control in CONTROL_FAMILIES:
         for cost in COSTS:
@@ -255,6 +259,34 @@ def summary(found: Sequence[Verdict]) -> str:
             "(the protocol's nine comparisons are corrected among themselves)."
         )
     return "\n".join(lines)
+
+
+def findings(found: Sequence[Verdict]) -> str:
+    """The verdicts read out per dataset: where the RedNet is above or below a control's frontier, at
+    which cost and widths (findings that survive Holm's correction over the table), then how many
+    verdicts are no finding and how many have no verdict yet."""
+    adjusted = holm_of(found)
+    lines = []
+    for dataset in dict.fromkeys(v.dataset for v in found):
+        mine = [(i, v) for i, v in enumerate(found) if v.dataset == dataset]
+        widths: dict[tuple[str, str, str], list[str]] = {}
+        for i, v in sorted(mine, key=lambda item: list(COSTS).index(item[1].cost)):
+            if v.kind.endswith("frontier") and adjusted[i] < 0.05:
+                widths.setdefault((v.cost, v.kind.split()[0], v.control), []).append(f"{v.width:g}")
+        told = [
+            f"{where} the frontier of the {FAMILIES[control]} at equal {COSTS[cost]} "
+            f"({'width' if len(w) == 1 else 'widths'} {' and '.join(w)})"
+            for (cost, where, control), w in widths.items()
+        ]
+        findings_here = sum(map(len, widths.values()))
+        tested = sum(v.difference is not None for _, v in mine)
+        reading = f"the RedNet is {'; '.join(told)}" if told else "no finding"
+        lines.append(
+            f"- **{DATASET_NAMES[dataset]}**: {reading}. Of its {len(mine)} verdicts: {findings_here} "
+            f"findings, {tested - findings_here} no finding (cannot be told apart, or by Welch's test "
+            f"alone), {len(mine) - tested} no verdict yet."
+        )
+    return "\n".join(lines) if lines else "No runs of the frontier yet."
 
 
 # The longest a training of the sweep may take on the course's 2-core CPU: a wider network is too large

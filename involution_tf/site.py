@@ -51,7 +51,7 @@ def check_notebooks(notebooks: Sequence[Path]) -> None:
 
 
 def headline(runs: list[dict], steps: dict) -> str:
-    """The headline finding in three plain sentences, each computed from the records."""
+    """The headline finding in four plain sentences, each computed from the records."""
     from involution_tf import comparison, models
     from involution_tf.records import at_width
 
@@ -82,10 +82,32 @@ def headline(runs: list[dict], steps: dict) -> str:
             f"{len(differences) - len(found)} of {len(differences)} comparisons cannot be told apart with "
             f"the seeds run so far, which would detect {_detectable(differences)} 80% of the time; the "
             f"RedNet is {told or 'nowhere ahead or behind'}. {_widest(differences)}",
+            _frontier_line(runs, steps),
             f"- **On a CPU ({steps.get('device', 'unnamed').removeprefix('CPU: ')}), the RedNet's "
             f"involution costs time.** Its training step, as Keras's `fit` runs it, takes "
             f"{min(ratios):.2f}–{max(ratios):.2f}× as long as each of its controls'.",
         ]
+    )
+
+
+def _frontier_line(runs: list[dict], steps: dict) -> str:
+    """The frontier's verdicts counted: at each cost, how often the RedNet is above or below a control's
+    frontier (findings that survive Holm's correction), of how many verdicts, and how many wait for runs."""
+    from involution_tf import frontier
+
+    found = frontier.verdicts(runs, steps)
+    adjusted = frontier.holm_of(found)
+    counts = []
+    for cost, name in frontier.COSTS.items():
+        kinds = [
+            v.kind.split()[0] for i, v in enumerate(found) if v.cost == cost and adjusted.get(i, 1) < 0.05
+        ]
+        counts.append(f"above in {kinds.count('above')} and below in {kinds.count('below')} at equal {name}")
+    return (
+        "- **At equal cost, the paper's question.** Of the "
+        f"{len(adjusted)} verdicts with an interval so far, the RedNet lies relative to a control's frontier "
+        f"{', '.join(counts)} (findings that survive Holm's correction; the others are no finding); "
+        f"{len(found) - len(adjusted)} more wait for runs."
     )
 
 
@@ -142,6 +164,7 @@ def results_page(results: Path = RESULTS) -> str:
         comparison.runs_table(runs),
         "## The frontier",
         frontier.summary(verdicts),
+        frontier.findings(verdicts),
         frontier.verdicts_table(verdicts),
         frontier.budget(runs, steps),
         "## Training steps, measured interleaved",

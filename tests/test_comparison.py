@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from involution_tf import comparison, models, records, site, training
+from involution_tf import comparison, frontier, models, records, site, training
 
 ROOT = Path(__file__).resolve().parents[1]
 FULL_TRAIN_IMAGES = {"mnist": 60_000, "fashion_mnist": 60_000, "cifar10": 50_000}
@@ -264,7 +264,16 @@ def test_the_results_page_shows_the_protocol_tables_of_the_committed_runs_and_th
     headline = site.headline(runs, steps)
     readme = (ROOT / "README.md").read_text()
     assert f"<!-- headline:start -->\n{headline}\n<!-- headline:end -->" in readme
-    assert headline.count("\n- ") == 2  # three sentences, each from the records
+    assert headline.count("\n- ") == 3  # four sentences, each from the records
+    for table in (comparison.controls_table(runs, key="validation_accuracy"),):
+        assert table in page
+    found = frontier.verdicts(runs, steps)
+    adjusted = frontier.holm_of(found)
+    kinds = [(v.cost, v.kind) for i, v in enumerate(found) if adjusted.get(i, 1) < 0.05]
+    above, below = (kinds.count(("params", f"{where} the frontier")) for where in ("above", "below"))
+    assert f"Of the {len(adjusted)} verdicts with an interval so far" in headline
+    assert f"above in {above} and below in {below} at equal parameters" in headline
+    assert f"{len(found) - len(adjusted)} more wait for runs" in headline
 
 
 @pytest.mark.committed_results

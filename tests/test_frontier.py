@@ -104,6 +104,19 @@ def test_the_table_adjusts_every_verdict_for_the_others_and_the_summary_counts_t
     assert "Holm's correction runs over the 2 verdicts of the table that have an interval" in summary
 
 
+def test_the_findings_read_the_verdicts_out_per_dataset_with_their_widths():
+    rednet = curve("rednet", [(1.0, 20_000, 0.76), (0.5, 10_000, 0.69)])
+    assert frontier.findings(frontier.verdicts(rednet + CONV)) == (
+        "- **CIFAR-10**: the RedNet is below the frontier of the 3x3 convolution control at equal "
+        "parameters (width 0.5); above the frontier of the 3x3 convolution control at equal parameters "
+        "(width 1). Of its 8 verdicts: 2 findings, 0 no finding (cannot be told apart, or by Welch's test "
+        "alone), 6 no verdict yet."
+    )
+    level = curve("rednet", [(1.0, 20_000, 0.75), (0.5, 10_000, 0.70)])
+    assert frontier.findings(frontier.verdicts(level + CONV)).startswith("- **CIFAR-10**: no finding. Of its")
+    assert frontier.findings([]) == "No runs of the frontier yet."
+
+
 def test_a_difference_that_fails_holms_correction_is_no_finding_in_the_table_nor_in_the_summary():
     """Welch's interval excludes 0, but among many verdicts Holm's adjusted p-value reaches 0.05."""
     rednet = curve("rednet", [(1.0, 20_000, 0.755)])
@@ -203,5 +216,6 @@ def test_the_results_page_shows_the_frontier_and_its_budget():
     steps = json.loads(records.DEFAULT_TRAIN_STEPS.read_text())
     page = site.results_page()
     found = frontier.verdicts(runs, steps)
-    for part in (frontier.summary(found), frontier.verdicts_table(found), frontier.budget(runs, steps)):
+    for part in (frontier.summary(found), frontier.findings(found), frontier.verdicts_table(found)):
         assert part in page
+    assert frontier.budget(runs, steps) in page
