@@ -11,6 +11,9 @@ exclude_patterns = ["_build", "**.ipynb_checkpoints", "_generated"]  # _generate
 # The committed notebooks with their saved outputs: nothing runs at build time.
 nb_execution_mode = "off"
 myst_enable_extensions = ["dollarmath", "amsmath"]
+# A cell's markdown output (the tables notebook 04 generates) is read as MyST, which has tables; myst-nb's
+# default, CommonMark, has none and would print them as lines of pipes.
+nb_render_markdown_format = "myst"
 myst_heading_anchors = 3
 
 # MathJax 3 is served with the site (from the django-static-mathjax package, which ships it whole), never

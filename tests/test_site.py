@@ -83,6 +83,15 @@ def test_the_site_has_the_landing_page_the_chapters_and_the_reference_pages(buil
     assert "cannot be told apart" in results and "Holm" in results
 
 
+def test_the_tables_a_notebook_prints_as_markdown_are_tables_on_the_site(built):
+    """A table a cell displays with ``Markdown(...)`` (notebook 04's verdicts) is an HTML table, never a
+    paragraph of pipes."""
+    assert (built / "notebooks" / "04_dataset_comparison.html").read_text().count("<table") >= 6
+    for page in (built / "notebooks").glob("*.html"):
+        text = page.read_text()
+        assert "| dataset |" not in text and "|---|" not in text and "|—|" not in text, page.name
+
+
 def test_a_notebook_without_outputs_is_refused(tmp_path):
     notebook = json.loads((ROOT / "notebooks" / "01_convolution.ipynb").read_text())
     for cell in notebook["cells"]:
