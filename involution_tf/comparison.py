@@ -388,16 +388,24 @@ def controls_table(records: Iterable[dict], key: str = "test_accuracy") -> str:
         holm_p = p_text(adjusted.get((dataset, control)))
         lines.append(
             f"| {DATASET_NAMES[dataset]} | {control} | {CONTROLS[control]} | {d.points:+.2f} | {interval} | "
-            f"{seeds_phrase(records, dataset, control)} | {p} | {holm_p} | {_verdict_words(d)} |"
+            f"{seeds_phrase(records, dataset, control)} | {p} | {holm_p} | "
+            f"{_verdict_words(d, adjusted.get((dataset, control)))} |"
         )
     return "\n".join(lines)
 
 
-def _verdict_words(d: Difference) -> str:
+def _verdict_words(d: Difference, adjusted_p: float | None = None) -> str:
+    """A table's verdict: a difference whose interval excludes 0 is a finding only if its Holm-adjusted
+    p-value stays below 0.05."""
     if d.verdict == "too few runs":
         return "not comparable yet (too few runs)"
     if d.verdict == "cannot be told apart":
         return f"cannot be told apart (detectable: {d.detectable:.2f} points)"
+    if adjusted_p is not None and adjusted_p >= 0.05:
+        return (
+            f"no finding after Holm's correction ({d.verdict} by {abs(d.points):.2f} points by Welch's test "
+            "alone)"
+        )
     return f"{d.verdict} by {abs(d.points):.2f} points"
 
 

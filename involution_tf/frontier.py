@@ -116,9 +116,11 @@ def _interpolated(curve: Sequence[Point], cost: str, at: float) -> tuple[float, 
             (w**2 * spread(p.accuracies).sd ** 2 / len(p.accuracies), len(p.accuracies)) for w, p in weighed
         ]
         return mean, parts
-    return "no verdict: outside the control's sizes recorded so far"
+    return f"{OUTSIDE} recorded so far"
 
 
+# The reason of a verdict whose RedNet costs less or more than every width of the control.
+OUTSIDE = "no verdict: outside the control's sizes"
 # The verdicts in the order the summary counts them.
 _KINDS = ("above the frontier", "below the frontier", "cannot be told apart", "no verdict")
 

@@ -91,23 +91,30 @@ def headline(runs: list[dict], steps: dict) -> str:
 
 
 def _frontier_line(runs: list[dict], steps: dict) -> str:
-    """The frontier's verdicts counted: at each cost, how often the RedNet is above or below a control's
-    frontier (findings that survive Holm's correction), of how many verdicts, and how many wait for runs."""
+    """The frontier's verdicts counted: at each cost, how often the RedNet is more or less accurate than a
+    control's frontier (findings that survive Holm's correction), of how many verdicts, and how many wait
+    for runs or lie outside the controls' costs."""
     from involution_tf import frontier
 
     found = frontier.verdicts(runs, steps)
     adjusted = frontier.holm_of(found)
-    counts = []
-    for cost, name in frontier.COSTS.items():
+    outside = sum(v.reason.startswith(frontier.OUTSIDE) for v in found)
+
+    def tally(cost: str) -> tuple[int, int]:
         kinds = [
             v.kind.split()[0] for i, v in enumerate(found) if v.cost == cost and adjusted.get(i, 1) < 0.05
         ]
-        counts.append(f"above in {kinds.count('above')} and below in {kinds.count('below')} at equal {name}")
+        return kinds.count("above"), kinds.count("below")
+
+    (more, less), (faster_more, faster_less) = (tally(cost) for cost in frontier.COSTS)
     return (
         "- **At equal cost, the paper's question.** Of the "
-        f"{len(adjusted)} verdicts with an interval so far, the RedNet lies relative to a control's frontier "
-        f"{', '.join(counts)} (findings that survive Holm's correction; the others are no finding); "
-        f"{len(found) - len(adjusted)} more wait for runs."
+        f"{len(adjusted)} verdicts with an interval so far, the RedNet is more accurate than a control's "
+        f"frontier in {more} and less accurate in {less} at equal parameters, and more in {faster_more} and "
+        f"less in {faster_less} at equal time per training step "
+        "(findings that survive Holm's correction; the others are no finding); "
+        f"{len(found) - len(adjusted) - outside} more wait for runs, and {outside} lie outside the costs a "
+        "control's widths span (nothing is extrapolated)."
     )
 
 

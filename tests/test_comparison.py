@@ -231,6 +231,20 @@ def test_controls_table_compares_the_rednet_with_each_control_it_has():
     assert "| +0.00 | -0.23 to +0.23 | 3 seeds |" in on_validation
 
 
+def test_a_difference_that_fails_holms_correction_is_no_finding_in_the_controls_table():
+    """Welch's interval excludes 0 (p about 0.04), but three comparisons are tested together."""
+    runs = [protocol_record("rednet", s, 0.990 + 0.002 * s) for s in range(3)]
+    runs += [protocol_record("rednet_depthwise_control", s, 0.985 + 0.002 * s) for s in range(3)]
+    runs += [
+        protocol_record(control, s, 0.990 + 0.002 * s)
+        for control in ("rednet_conv_control",)
+        for s in range(3)
+    ]
+    runs += [protocol_record("conv_matched_params", s, 0.990 + 0.002 * s) for s in range(3)]
+    table = comparison.controls_table(runs)
+    assert "no finding after Holm's correction (ahead by 0.50 points by Welch's test alone) |" in table
+
+
 def test_findings_read_the_controls_table_out_per_control():
     runs = [protocol_record("rednet", s, 0.99 + s / 1000) for s in range(3)]
     runs += [protocol_record("rednet_depthwise_control", s, 0.98 + s / 1000) for s in range(3)]
@@ -272,8 +286,12 @@ def test_the_results_page_shows_the_protocol_tables_of_the_committed_runs_and_th
     kinds = [(v.cost, v.kind) for i, v in enumerate(found) if adjusted.get(i, 1) < 0.05]
     above, below = (kinds.count(("params", f"{where} the frontier")) for where in ("above", "below"))
     assert f"Of the {len(adjusted)} verdicts with an interval so far" in headline
-    assert f"above in {above} and below in {below} at equal parameters" in headline
-    assert f"{len(found) - len(adjusted)} more wait for runs" in headline
+    assert (
+        f"more accurate than a control's frontier in {above} and less accurate in {below} at equal"
+        in headline
+    )
+    outside = sum(v.reason.startswith("no verdict: outside the control's sizes") for v in found)
+    assert f"{len(found) - len(adjusted) - outside} more wait for runs, and {outside} lie outside" in headline
 
 
 @pytest.mark.committed_results
