@@ -316,7 +316,7 @@ def runs_table(records: Iterable[dict]) -> str:
     records = at_width(records)
     lines = [
         "| dataset | model | test accuracy | validation accuracy | parameters | s / epoch, median of runs "
-        "| longest run, min "
+        "| longest run, minutes "
         "| student study's accuracy |",
         "|---|---|---|---|---|---|---|---|",
     ]

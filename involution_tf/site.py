@@ -161,27 +161,44 @@ def results_page(results: Path = RESULTS) -> str:
     verdicts = frontier.verdicts(runs, steps)
     sections = [
         "# Results",
-        "Every table here is generated from the records in `results/` when the site is built.",
+        "Every table here is generated from the records in `results/` when the site is built; [notebook "
+        "04](notebooks/04_dataset_comparison.ipynb) shows the same results with their figures and says how "
+        "to read them, and the [glossary](glossary.md) defines every term. The networks: the student "
+        "study's `conv_baseline` and `involution_swap`; `rednet`, a ResNet-style network whose bottlenecks "
+        "mix space with an involution; and its three controls, `rednet_conv_control` (a 3×3 convolution in "
+        "place of every involution), `rednet_depthwise_control` (a static depthwise convolution instead) "
+        "and `conv_matched_params` (the convolution control narrowed to the RedNet's parameters). Accuracy "
+        "is test accuracy, measured once per run; the networks were chosen earlier on one seed's test "
+        "accuracy, so the validation accuracy, which no choice has seen, is given beside it.",
         "## The RedNet against its controls",
         comparison.findings(runs),
         comparison.controls_table(runs),
         "The same comparisons on validation accuracy, which no choice of the course has seen:",
         comparison.controls_table(runs, key="validation_accuracy"),
         "## Every network of the validation protocol",
+        "The seconds per epoch come from trainings run one after another on shared machines: they are no "
+        "speed comparison (the interleaved step times below are).",
         comparison.runs_table(runs),
         "## The frontier",
+        "Each RedNet width against each control family at the RedNet's own cost: the control's mean accuracy "
+        "interpolated in log cost between its two neighbouring widths, Welch's interval on the difference, "
+        "Holm's correction over the table (notebook 04 draws the curves).",
         frontier.summary(verdicts),
         frontier.findings(verdicts),
         frontier.verdicts_table(verdicts),
         frontier.budget(runs, steps),
         "## Training steps, measured interleaved",
         "Each involution network takes training steps in alternation with each of its controls, so that the "
-        "machine's noise hits both alike (notebook 04 explains every column).",
+        "machine's noise hits both alike (notebook 04 explains every column). The XLA columns compile the "
+        "whole step, as Keras does on a GPU; on this CPU XLA slows some networks several-fold (the depthwise "
+        "control most), so compare the networks as `fit` runs them, or each at its faster setting.",
         train_steps.format_report(steps),
         "## The op and the layer against convolution",
         '"op" is `ops.involution` alone, the kernels given; "layer" the whole `Involution` layer, kernel '
         'generation included; "vs" is our time divided by theirs (below 1 is faster). The traffic bound is '
-        "the bytes a pass must read and write at the speed of a plain copy (notebook 03's appendix).",
+        "the bytes a pass must read and write at the speed of a plain copy (notebook 03's appendix). Conv2D "
+        "is a K×K convolution from C to C channels. The convolutions' peak memory does not count oneDNN's "
+        "scratch space: compare the involutions' memory with each other.",
         benchmark.format_report(json.loads((results / "benchmark.json").read_text())),
         "## On a GPU",
     ]
@@ -191,10 +208,15 @@ def results_page(results: Path = RESULTS) -> str:
     ):
         path = results / name
         sections.append(
-            report(json.loads(path.read_text())) if path.exists() else f"`{name}`: not yet measured."
+            report(json.loads(path.read_text()))
+            if path.exists()
+            else f"No GPU measurement yet (`{name}`; the maintainers' page says how to make one)."
         )
     sections += [
         "## The earlier single runs",
+        "Before the protocol: one seed per network, trained on every training image, per-epoch accuracy "
+        "measured on the test set. The networks were chosen on these runs (notebook 04's appendix); the "
+        "protocol's runs above supersede them.",
         comparison.results_table(load_records(results / "comparison.json")),
     ]
     return "\n\n".join(sections)

@@ -118,7 +118,7 @@ def test_the_results_page_shows_the_gpu_record_or_says_it_is_not_measured():
         record = json.loads(path.read_text())
         assert record["memory_device"].startswith("GPU") and benchmark.format_report(record) in section
     else:
-        assert "`benchmark_gpu.json`: not yet measured." in section
+        assert "No GPU measurement yet (`benchmark_gpu.json`;" in section
 
 
 def test_an_unknown_contender_is_refused_not_replaced():

@@ -147,4 +147,4 @@ def test_a_gpu_measurement_has_a_place_of_its_own_on_the_results_page():
     if path.exists():
         assert train_steps.format_report(json.loads(path.read_text())) in section
     else:
-        assert "`train_steps_gpu.json`: not yet measured." in section
+        assert "No GPU measurement yet (`train_steps_gpu.json`;" in section
