@@ -285,8 +285,8 @@ def findings(found: Sequence[Verdict]) -> str:
         reading = f"the RedNet is {'; '.join(told)}" if told else "no finding"
         lines.append(
             f"- **{DATASET_NAMES[dataset]}**: {reading}. Of its {len(mine)} verdicts: {findings_here} "
-            f"findings, {tested - findings_here} no finding (cannot be told apart, or by Welch's test "
-            f"alone), {len(mine) - tested} no verdict yet."
+            f"finding{'' if findings_here == 1 else 's'}, {tested - findings_here} no finding (cannot be "
+            f"told apart, or by Welch's test alone), {len(mine) - tested} no verdict yet."
         )
     return "\n".join(lines) if lines else "No runs of the frontier yet."
 
