@@ -205,8 +205,9 @@ def _kind_of(words: str) -> str:
 
 
 def verdicts_table(found: Sequence[Verdict]) -> str:
-    """A markdown table of :func:`verdicts`, with Welch's p-value and Holm's adjustment for every verdict
-    of the table taken together."""
+    """A markdown table of the verdicts of :func:`verdicts` that have an interval, with Welch's p-value and
+    Holm's adjustment for all of them taken together; then the comparisons without a verdict, grouped by
+    why, in a sentence each."""
     adjusted = holm_of(found)
     lines = [
         "| dataset | RedNet width | against | at equal | RedNet minus control, points | 95% interval "
@@ -215,20 +216,22 @@ def verdicts_table(found: Sequence[Verdict]) -> str:
     ]
     for i, v in enumerate(found):
         d = v.difference
-        cells = (
-            ["", "", "", ""]
-            if d is None
-            else [
-                f"{d.points:+.2f}",
-                f"{d.points - d.noise:+.2f} to {d.points + d.noise:+.2f}",
-                p_text(d.p_value),
-                p_text(adjusted[i]),
-            ]
-        )
+        if d is None:
+            continue
         lines.append(
             f"| {DATASET_NAMES[v.dataset]} | {v.width:g} | {FAMILIES[v.control]} | {COSTS[v.cost]} | "
-            f"{' | '.join(cells)} | {v.words(adjusted.get(i))} |"
+            f"{d.points:+.2f} | {d.points - d.noise:+.2f} to {d.points + d.noise:+.2f} | {p_text(d.p_value)} "
+            f"| {p_text(adjusted[i])} | {v.words(adjusted[i])} |"
         )
+    without: dict[str, list[str]] = {}
+    for v in found:
+        if v.difference is None:
+            without.setdefault(v.reason, []).append(
+                f"{DATASET_NAMES[v.dataset]} width {v.width:g} against the {FAMILIES[v.control]} at equal "
+                f"{COSTS[v.cost]}"
+            )
+    for reason, which in without.items():
+        lines += ["", f"{reason[0].upper()}{reason[1:]} ({len(which)}): {'; '.join(which)}."]
     return "\n".join(lines)
 
 

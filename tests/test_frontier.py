@@ -95,6 +95,11 @@ def test_the_table_adjusts_every_verdict_for_the_others_and_the_summary_counts_t
     assert "| CIFAR-10 | 1 | 3x3 convolution control | parameters | +1.00 |" in table
     assert "above the frontier (survives Holm's correction)" in table
     assert "| CIFAR-10 | 0.5 | 3x3 convolution control | parameters | -1.00 |" in table
+    assert table.count("\n| CIFAR-10 |") == 2  # the verdicts with an interval; the others in a sentence each:
+    assert (
+        "\n\nNo verdict: step time not measured (4): CIFAR-10 width 0.5 against the 3x3 convolution " in table
+    )
+    assert "\n\nNo verdict: outside the control's sizes recorded so far (2): CIFAR-10 width 0.5" in table
     summary = frontier.summary(found)
     assert (
         "- Against the 3x3 convolution control, at equal parameters: 1 above the frontier; "
