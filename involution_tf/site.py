@@ -65,7 +65,12 @@ def headline(runs: list[dict], steps: dict) -> str:
     swap = next(n for n in models.NETWORKS.values() if n.family == "study" and n.timed_against)
     gaps = [100 * (mean(d, swap.timed_against) - mean(d, swap.name)) for d in comparison.DATASET_NAMES]
     differences = comparison.control_differences(protocol)
-    found = {key: d for key, d in differences.items() if d.verdict in ("ahead", "behind")}
+    adjusted = comparison.holm_adjusted(differences)
+    found = {
+        key: d for key, d in differences.items() if d.verdict in ("ahead", "behind") and adjusted[key] < 0.05
+    }
+    untold = sum(d.verdict == "cannot be told apart" for d in differences.values())
+    welch_only = len(differences) - len(found) - untold
     ratios = [comparison.step_ratios(row)[0] for row in steps["rows"] if row["model"] == models.REDNET]
     told = "; ".join(
         f"{d.verdict} of `{control}` on {comparison.DATASET_NAMES[dataset]} by {abs(d.points):.2f} points"
@@ -79,9 +84,14 @@ def headline(runs: list[dict], steps: dict) -> str:
             "- **Used as the paper uses it, involution is mostly not told apart from its controls.** In a "
             "RedNet (ResNet's bottleneck with an involution as its spatial layer) against three controls (a "
             "3×3 convolution, a static depthwise one, a narrower convolution network of equal parameters), "
-            f"{len(differences) - len(found)} of {len(differences)} comparisons cannot be told apart with "
-            f"the seeds run so far, which would detect {_detectable(differences)} 80% of the time; the "
-            f"RedNet is {told or 'nowhere ahead or behind'}. {_widest(differences)}",
+            f"{untold} of {len(differences)} comparisons cannot be told apart with the seeds run so far "
+            f"(80% of the time, these runs would detect differences of {_detectable(differences)})"
+            + (
+                f", {welch_only} differ by Welch's test alone, not after Holm's correction"
+                if welch_only
+                else ""
+            )
+            + f"; the RedNet is {told or 'nowhere ahead or behind'}. {_widest(differences)}",
             _frontier_line(runs, steps),
             f"- **On a CPU ({steps.get('device', 'unnamed').removeprefix('CPU: ')}), the RedNet's "
             f"involution costs time.** Its training step, as Keras's `fit` runs it, takes "
@@ -132,6 +142,7 @@ def _detectable(differences: dict) -> str:
         if seen:
             low, high = f"{min(seen):.2f}", f"{max(seen):.2f}"
             ranges.append(f"{low if low == high else f'{low}–{high}'} points on {name}")
+    ranges = ranges[:1] + [r.replace(" points", "") for r in ranges[1:]]
     return ", ".join(ranges) or "no difference yet"
 
 
