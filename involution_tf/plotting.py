@@ -307,7 +307,8 @@ def _family_label(family: str) -> str:
 def plot_frontier(records: Sequence[dict], steps: dict | None = None):
     """The paper's Figure 1 at the course's scale: test accuracy against parameters and against measured
     ms per training step (both log scale), one row per dataset, one curve per family through the means of
-    its widths, every run a faint point; a width with fewer than three runs is a hollow marker. The step
+    its widths, every run a faint point; a width with fewer than three runs is a hollow marker, joined by a
+    dotted line only. The step
     axis names the machine that timed the steps; a panel without step times says so."""
     datasets = [d for d in DATASET_NAMES if any(r["dataset"] == d for r in records)]
     fig, axes = plt.subplots(len(datasets), 2, figsize=(11, 3.6 * len(datasets)), squeeze=False)
@@ -325,9 +326,17 @@ def plot_frontier(records: Sequence[dict], steps: dict | None = None):
                         s=12,
                         alpha=0.35,
                     )
-                ax.plot(
+                complete = [p for p in located if len(p.accuracies) >= 3]
+                ax.plot(  # dotted through every width, solid through those with three runs or more
                     [p.cost(cost) for p in located],
                     [100 * np.mean(p.accuracies) for p in located],
+                    color=colour,
+                    ls=":",
+                    lw=1,
+                )
+                ax.plot(
+                    [p.cost(cost) for p in complete],
+                    [100 * np.mean(p.accuracies) for p in complete],
                     color=colour,
                     label=frontier.FAMILIES[family],
                 )
@@ -359,7 +368,13 @@ def plot_frontier(records: Sequence[dict], steps: dict | None = None):
     ]
     handles.append(
         matplotlib.lines.Line2D(
-            [], [], color="0.4", marker="o", mfc="white", ls="none", label="fewer than three runs so far"
+            [],
+            [],
+            color="0.4",
+            marker="o",
+            mfc="white",
+            ls="none",
+            label="fewer than three runs so far (dotted line)",
         )
     )
     fig.legend(handles=handles, loc="upper center", ncol=4, fontsize=8, bbox_to_anchor=(0.5, 1.0))

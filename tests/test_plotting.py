@@ -119,6 +119,15 @@ def test_the_frontier_draws_a_curve_per_family_through_its_widths_and_says_when_
     conv_curve = next(line for line in fig.axes[4].lines if line.get_label().startswith("3x3"))
     assert len(conv_curve.get_xdata()) == 3  # and conv_matched_params on the convolution curve
     assert "step times not measured yet" in texts(fig)
+    single = [dict(r, width=0.5, params=r["params"] // 4, seed=0) for r in wider if r["seed"] == 0]
+    partial = plotting.plot_frontier(runs + wider + single)  # width 0.5 has one run so far
+    solid = next(line for line in partial.axes[4].lines if line.get_label() == "RedNet (involution)")
+    (dotted,) = [
+        line
+        for line in partial.axes[4].lines
+        if line.get_linestyle() == ":" and line.get_color() == solid.get_color()
+    ]
+    assert len(solid.get_xdata()) == 2 and len(dotted.get_xdata()) == 3
     steps = {"sweep": [dict(dataset="mnist", model="rednet", width=w, seconds=0.01 * w) for w in (1.0, 2.0)]}
     steps["device"] = "CPU: a test machine"
     measured = plotting.plot_frontier(runs + wider, steps)
