@@ -173,14 +173,15 @@ EXERCISES: dict[str, Exercise] = {
     ),
     "comparison.holm": Exercise(
         "sort the p-values; the smallest is multiplied by the number of comparisons, each next one by one "
-        "fewer. What does the procedure do after the first adjusted p-value that reaches 0.05?",
+        "fewer; then each adjusted p-value is raised to the largest before it. Once one reaches 0.05, what "
+        "can the ones after it be?",
         expected=lambda: {
             letter for letter, p in zip(_P_VALUES, comparison.holm(list(_P_VALUES.values()))) if p < 0.05
         },
     ),
     "comparison.depthwise_saving": Exercise(
-        "which part of the involution layer holds its parameters, and how many weights does a K x K kernel "
-        "per channel hold?",
+        "three parts of the involution layer hold parameters (two 1x1 convolutions, one with a bias, and a "
+        "BatchNorm between them); how many weights does a K x K kernel per channel hold?",
         expected=lambda: costs.involution_params(32, 3, 4, 2) - 3 * 3 * 32,
     ),
 }

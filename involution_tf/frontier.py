@@ -287,7 +287,7 @@ def findings(found: Sequence[Verdict]) -> str:
         tested = sum(v.difference is not None for _, v in mine)
         reading = f"the RedNet is {'; '.join(told)}" if told else "no finding"
         lines.append(
-            f"- **{DATASET_NAMES[dataset]}**: {reading}. Of its {len(mine)} verdicts: {findings_here} "
+            f"- **{DATASET_NAMES[dataset]}**: {reading}. Of its {len(mine)} comparisons: {findings_here} "
             f"finding{'' if findings_here == 1 else 's'}, {tested - findings_here} no finding (cannot be "
             f"told apart, or by Welch's test alone), {len(mine) - tested} no verdict yet."
         )

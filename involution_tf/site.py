@@ -122,7 +122,7 @@ def _frontier_line(runs: list[dict], steps: dict) -> str:
         f"{len(adjusted)} verdicts with an interval so far, the RedNet is more accurate than a control's "
         f"frontier in {more} and less accurate in {less} at equal parameters, and more in {faster_more} and "
         f"less in {faster_less} at equal time per training step "
-        "(findings that survive Holm's correction; the others are no finding); "
+        "(findings that survive Holm's correction; the others are not findings); "
         f"{len(found) - len(adjusted) - outside} more wait for runs, and {outside} lie outside the costs a "
         "control's widths span (nothing is extrapolated)."
     )

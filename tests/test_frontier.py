@@ -114,7 +114,7 @@ def test_the_findings_read_the_verdicts_out_per_dataset_with_their_widths():
     assert frontier.findings(frontier.verdicts(rednet + CONV)) == (
         "- **CIFAR-10**: the RedNet is below the frontier of the 3x3 convolution control at equal "
         "parameters (width 0.5); above the frontier of the 3x3 convolution control at equal parameters "
-        "(width 1). Of its 8 verdicts: 2 findings, 0 no finding (cannot be told apart, or by Welch's test "
+        "(width 1). Of its 8 comparisons: 2 findings, 0 no finding (cannot be told apart, or by Welch's test "
         "alone), 6 no verdict yet."
     )
     level = curve("rednet", [(1.0, 20_000, 0.75), (0.5, 10_000, 0.70)])
