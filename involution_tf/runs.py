@@ -9,7 +9,7 @@ control whose 95% interval against it is wider than :data:`TARGET_HALF_WIDTH`, u
 (:func:`added_jobs`). The interval's width depends on the runs' spread, not on which side is ahead, so
 this rule does not steer a verdict.
 
-    python -m involution_tf runs status   # what is recorded, what is left, whether a queue is running
+    python -m involution_tf runs status   # what is recorded, what is left and about how long, any queue
     python -m involution_tf runs run      # train what is missing, in the foreground
     python -m involution_tf runs start    # the same in the background (log: results/runs.log)
     python -m involution_tf runs stop     # stop the background queue
@@ -33,6 +33,7 @@ import argparse
 import contextlib
 import os
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -42,7 +43,14 @@ from typing import NamedTuple
 
 from involution_tf import comparison, data, models, training
 from involution_tf.arguments import command
-from involution_tf.records import DEFAULT_RUNS, RecordExistsError, at_width, load_records, same_training
+from involution_tf.records import (
+    DEFAULT_RUNS,
+    RecordExistsError,
+    at_width,
+    load_records,
+    same_training,
+    width_of,
+)
 
 try:
     import fcntl
@@ -58,6 +66,7 @@ __all__ = [
     "jobs",
     "added_jobs",
     "missing",
+    "time_left",
     "run",
     "running",
     "BUSY_LOAD",
@@ -340,16 +349,42 @@ def main(argv: Sequence[str] | None = None) -> None:
     _status(results)
 
 
+def time_left(records: Sequence[dict], todo: Sequence[Job]) -> tuple[float, int]:
+    """Hours of training ``todo`` would take, each job at the median of the recorded minutes of its
+    network (same dataset, model and width), and how many jobs have no such run to go by."""
+    hours, unknown = 0.0, 0
+    for job in todo:
+        seen = [
+            r["total_seconds"]
+            for r in records
+            if (r["dataset"], r["model"], width_of(r)) == (job.dataset, job.model, job.width)
+            and "total_seconds" in r
+        ]
+        if seen:
+            hours += statistics.median(seen) / 3600
+        else:
+            unknown += 1
+    return hours, unknown
+
+
 def _status(results: Path) -> None:
-    """Print how many trainings ``results`` holds, whether a queue is running, and the next three."""
+    """Print how many trainings ``results`` holds, whether a queue is running, roughly how long what is
+    left takes, and the next three."""
+    done = load_records(results)
     left = missing(results, jobs())
-    added = missing(results, added_jobs(load_records(results)))
+    added = missing(results, added_jobs(done))
     pid = running(results)
     print(
         f"{len(jobs()) - len(left)} of {len(jobs())} trainings of the protocol and the sweep recorded in "
         f"{results}; {len(added)} added {ADDED_SEEDS_DATASET} seeds in the next round; "
         + (f"a queue is running (PID {pid})" if pid else "no queue is running")
     )
+    if left:
+        hours, unknown = time_left(done, left)
+        print(
+            f"  left: about {hours:.1f} h of training for the protocol and the sweep, each at its network's "
+            f"median recorded time so far ({unknown} without a run to go by), then the added seeds"
+        )
     for dataset, model, seed, width in (left or added)[:3]:
         print(f"  next: {dataset} {model} width {width:g} seed {seed}")
 

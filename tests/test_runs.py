@@ -221,3 +221,24 @@ def test_timing_on_a_busy_machine_warns_even_without_the_checkouts_queue(monkeyp
     monkeypatch.setattr(os, "getloadavg", lambda: (0.3, 0.5, 0.3), raising=False)
     runs.warn_if_running("a benchmark")
     assert capsys.readouterr().err == ""
+
+
+def test_status_says_roughly_how_long_what_is_left_takes_from_the_recorded_runs(tmp_path, capsys):
+    """Each job at the median of its network's recorded minutes; a network without a run is counted apart."""
+    timed = [
+        dict(dataset="mnist", model="rednet", width=2.0, seed=s, total_seconds=t)
+        for s, t in ((0, 600), (1, 1200), (2, 900))
+    ]
+    todo = [
+        runs.Job("mnist", "rednet", 3, 2.0),
+        runs.Job("mnist", "rednet", 4, 2.0),
+        runs.Job("cifar10", "rednet", 0, 2.0),
+    ]
+    hours, unknown = runs.time_left(timed, todo)
+    assert hours == pytest.approx(2 * 900 / 3600) and unknown == 1
+    results = tmp_path / "runs.json"
+    for record in timed:
+        records.save_record(results, record)
+    runs.main(["status", "--results", str(results)])
+    out = capsys.readouterr().out
+    assert "  left: about " in out and " h of training for the protocol and the sweep" in out
