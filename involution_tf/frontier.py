@@ -38,6 +38,7 @@ __all__ = [
     "BUDGET_MINUTES",
     "training_minutes",
     "budget",
+    "cpu_name",
 ]
 
 # The families of the frontier (the registry's, less the student study's networks) and their names.
@@ -338,7 +339,7 @@ def budget(records: Iterable[dict], steps: dict) -> str:
         else f"each of the {len(rows)} networks with runs so far (of {timed} timed) has a run that took at "
         f"most {BUDGET_MINUTES} minutes"
     )
-    machines = " and ".join(sorted({_cpu(r["device"]) for r in records if "device" in r}))
+    machines = " and ".join(sorted({cpu_name(r["device"]) for r in records if "device" in r}))
     runs = sum((r["dataset"], r["model"], width_of(r)) == (dataset, model, width) for r in records)
     took = (
         f"{fastest:.1f} minutes in its one run so far"
@@ -350,10 +351,10 @@ def budget(records: Iterable[dict], steps: dict) -> str:
         f"By the recorded runs, {verdict}. The longest, the {DATASET_NAMES[dataset]} `{model}` at width "
         f"{width:g}, took {took}; its training steps alone, timed on a quiet machine, make "
         f"{estimate:.1f} minutes. The runs were recorded on {machines or 'machines the records do not name'}"
-        f"; the step times on {_cpu(steps.get('device', 'a machine the step record does not name'))}."
+        f"; the step times on {cpu_name(steps.get('device', 'a machine the step record does not name'))}."
     )
 
 
-def _cpu(device: str) -> str:
-    """A record's device as the budget names it: "CPU: AMD EPYC (2 cores)" -> "AMD EPYC (2 cores)"."""
+def cpu_name(device: str) -> str:
+    """A record's device as the sentences name it: "CPU: AMD EPYC (2 cores)" -> "AMD EPYC (2 cores)"."""
     return device.removeprefix("CPU: ")

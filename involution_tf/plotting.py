@@ -349,7 +349,7 @@ def plot_frontier(records: Sequence[dict], steps: dict | None = None):
                         color=colour,
                         mfc=colour if filled else "white",
                     )
-            timed_on = (steps or {}).get("device", "").removeprefix("CPU: ")
+            timed_on = frontier.cpu_name((steps or {}).get("device", ""))
             _log_axis(ax, frontier.COSTS[cost] + (f", {timed_on}" if cost == "step_ms" and timed_on else ""))
             ax.set(
                 ylabel="test accuracy (%)",

@@ -52,7 +52,7 @@ def check_notebooks(notebooks: Sequence[Path]) -> None:
 
 def headline(runs: list[dict], steps: dict) -> str:
     """The headline finding in four plain sentences, each computed from the records."""
-    from involution_tf import comparison, models
+    from involution_tf import comparison, frontier, models
     from involution_tf.records import at_width
 
     protocol = at_width(runs)
@@ -93,7 +93,7 @@ def headline(runs: list[dict], steps: dict) -> str:
             )
             + f"; the RedNet is {told or 'nowhere ahead or behind'}. {_widest(differences)}",
             _frontier_line(runs, steps),
-            f"- **On a CPU ({steps.get('device', 'unnamed').removeprefix('CPU: ')}), the RedNet's "
+            f"- **On a CPU ({frontier.cpu_name(steps.get('device', 'unnamed'))}), the RedNet's "
             f"involution costs time.** Its training step, as Keras's `fit` runs it, takes "
             f"{min(ratios):.2f}–{max(ratios):.2f}× as long as each of its controls'.",
         ]
