@@ -47,6 +47,8 @@ __all__ = [
     "welch",
     "difference",
     "holm",
+    "ALPHA",
+    "is_finding",
     "p_text",
     "compare",
     "control_differences",
@@ -243,6 +245,17 @@ class Difference:
     p_value: float | None = None
     detectable: float | None = None
 
+    def interval(self, decimals: int = 2) -> str:
+        """The 95% interval as the tables print it, "-0.13 to -0.004": a bound that would round to 0 gets
+        one more significant digit, so that an interval excluding 0 never reads "to -0.00"."""
+        return " to ".join(_bound(x, decimals) for x in (self.points - self.noise, self.points + self.noise))
+
+
+def _bound(x: float, decimals: int) -> str:
+    while x and round(abs(x), decimals) == 0 and decimals < 6:
+        decimals += 1
+    return f"{x:+.{decimals}f}"
+
 
 def welch(points: float, parts: Sequence[tuple[float, int]]) -> Difference:
     """The :class:`Difference` of ``points`` (a difference of means, in points) whose means have the
@@ -281,6 +294,17 @@ def holm(p_values: Sequence[float]) -> list[float]:
     return adjusted
 
 
+# The level below which a p-value (Holm-adjusted, where comparisons are tested together) makes a finding.
+ALPHA = 0.05
+
+
+def is_finding(d: Difference | None, adjusted_p: float | None) -> bool:
+    """Whether ``d`` is a finding: its 95% interval excludes 0 and its Holm-adjusted p-value (over the
+    comparisons tested with it) stays below :data:`ALPHA`. The one rule of every table, chart and summary."""
+    excludes_0 = d is not None and d.verdict in ("ahead", "behind")
+    return excludes_0 and adjusted_p is not None and adjusted_p < ALPHA
+
+
 def p_text(p: float | None) -> str:
     """A p-value as the tables print it: three decimals, or "<0.001" below that (never "0.000").
 
@@ -297,7 +321,7 @@ def compare(ours: Sequence[float], theirs: Sequence[float]) -> str:
     d = difference(ours, theirs)
     if d.noise is None:
         return f"{d.points:+.2f} points: too few runs to tell ({len(ours)} and {len(theirs)})"
-    interval = f"{d.points:+.2f} points, 95% interval {d.points - d.noise:+.2f} to {d.points + d.noise:+.2f}"
+    interval = f"{d.points:+.2f} points, 95% interval {d.interval()}"
     if d.verdict == "cannot be told apart":
         return f"cannot be told apart ({interval}; detectable: {d.detectable:.2f})"
     return f"{d.verdict} ({interval})"
@@ -383,7 +407,7 @@ def controls_table(records: Iterable[dict], key: str = "test_accuracy") -> str:
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for (dataset, control), d in differences.items():
-        interval = "" if d.noise is None else f"{d.points - d.noise:+.2f} to {d.points + d.noise:+.2f}"
+        interval = "" if d.noise is None else d.interval()
         p = p_text(d.p_value)
         holm_p = p_text(adjusted.get((dataset, control)))
         lines.append(
@@ -395,13 +419,13 @@ def controls_table(records: Iterable[dict], key: str = "test_accuracy") -> str:
 
 
 def _verdict_words(d: Difference, adjusted_p: float | None = None) -> str:
-    """A table's verdict: a difference whose interval excludes 0 is a finding only if its Holm-adjusted
-    p-value stays below 0.05."""
+    """A table's verdict: a difference whose interval excludes 0 is a finding only if it survives Holm's
+    correction (:func:`is_finding`)."""
     if d.verdict == "too few runs":
         return "not comparable yet (too few runs)"
     if d.verdict == "cannot be told apart":
         return f"cannot be told apart (detectable: {d.detectable:.2f} points)"
-    if adjusted_p is not None and adjusted_p >= 0.05:
+    if adjusted_p is not None and not is_finding(d, adjusted_p):
         return (
             f"no finding after Holm's correction ({d.verdict} by {abs(d.points):.2f} points by Welch's test "
             "alone)"
@@ -432,7 +456,7 @@ def findings(records: Iterable[dict]) -> str:
             elif d.verdict in ("ahead", "behind"):
                 words = f"is {d.verdict} by {abs(d.points):.2f} points on {name} " + (
                     "(survives Holm's correction)"
-                    if adjusted[dataset, control] < 0.05
+                    if is_finding(d, adjusted[dataset, control])
                     else "by Welch's test alone: not a finding after Holm's correction"
                 )
             else:
@@ -446,7 +470,7 @@ def findings(records: Iterable[dict]) -> str:
     return "\n".join(sentences) + (
         f"\n\nHolm's correction is for the {len(adjusted)} comparisons above, tested together: were no "
         "network different from any other, and the comparisons independent, one or more of them would reach "
-        f"p < 0.05 by chance {1 - 0.95 ** len(adjusted):.0%} of the time."
+        f"p < {ALPHA} by chance {1 - (1 - ALPHA) ** len(adjusted):.0%} of the time."
     )
 
 

@@ -21,7 +21,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from involution_tf import models
-from involution_tf.comparison import DATASET_NAMES, POWER, Difference, holm, p_text, spread, welch
+from involution_tf.comparison import (
+    DATASET_NAMES,
+    POWER,
+    Difference,
+    holm,
+    is_finding,
+    p_text,
+    spread,
+    welch,
+)
 from involution_tf.records import width_of
 
 __all__ = [
@@ -161,7 +170,7 @@ class Verdict:
             )
         if adjusted_p is None:
             return self.kind
-        if adjusted_p < 0.05:
+        if is_finding(d, adjusted_p):
             return f"{self.kind} (survives Holm's correction)"
         return f"not a finding after Holm's correction ({self.kind.split()[0]} by Welch's test alone)"
 
@@ -221,7 +230,7 @@ def verdicts_table(found: Sequence[Verdict]) -> str:
             continue
         lines.append(
             f"| {DATASET_NAMES[v.dataset]} | {v.width:g} | {FAMILIES[v.control]} | {COSTS[v.cost]} | "
-            f"{d.points:+.2f} | {d.points - d.noise:+.2f} to {d.points + d.noise:+.2f} | {p_text(d.p_value)} "
+            f"{d.points:+.2f} | {d.interval()} | {p_text(d.p_value)} "
             f"| {p_text(adjusted[i])} | {v.words(adjusted[i])} |"
         )
     without: dict[str, list[str]] = {}
@@ -248,7 +257,7 @@ def summary(found: Sequence[Verdict]) -> str:
                 continue
             words = []
             for i, v in mine:
-                held = v.kind.endswith("frontier") and adjusted[i] >= 0.05
+                held = v.kind.endswith("frontier") and not is_finding(v.difference, adjusted[i])
                 words.append(
                     f"{v.kind.split()[0]} by Welch's test alone, not after Holm's correction"
                     if held
@@ -277,7 +286,7 @@ def findings(found: Sequence[Verdict]) -> str:
         mine = [(i, v) for i, v in enumerate(found) if v.dataset == dataset]
         widths: dict[tuple[str, str, str], list[str]] = {}
         for i, v in sorted(mine, key=lambda item: list(COSTS).index(item[1].cost)):
-            if v.kind.endswith("frontier") and adjusted[i] < 0.05:
+            if is_finding(v.difference, adjusted.get(i)):
                 widths.setdefault((v.cost, v.kind.split()[0], v.control), []).append(f"{v.width:g}")
         told = [
             f"{where} the frontier of the {FAMILIES[control]} at equal {COSTS[cost]} "

@@ -11,7 +11,7 @@ import matplotlib.ticker
 import numpy as np
 
 from involution_tf import costs, frontier, models
-from involution_tf.comparison import DATASET_NAMES, STUDY, control_differences, holm_adjusted
+from involution_tf.comparison import DATASET_NAMES, STUDY, control_differences, holm_adjusted, is_finding
 
 __all__ = [
     "show_images",
@@ -273,7 +273,7 @@ def plot_differences(records: Sequence[dict]):
         mine = [(control, d) for (name, control), d in differences.items() if name == dataset]
         for y, (control, d) in enumerate(reversed(mine)):
             colour = MODEL_STYLES[control][0]
-            finding = adjusted.get((dataset, control), 1.0) < 0.05
+            finding = is_finding(d, adjusted.get((dataset, control)))
             ax.errorbar(
                 d.points,
                 y,

@@ -66,9 +66,7 @@ def headline(runs: list[dict], steps: dict) -> str:
     gaps = [100 * (mean(d, swap.timed_against) - mean(d, swap.name)) for d in comparison.DATASET_NAMES]
     differences = comparison.control_differences(protocol)
     adjusted = comparison.holm_adjusted(differences)
-    found = {
-        key: d for key, d in differences.items() if d.verdict in ("ahead", "behind") and adjusted[key] < 0.05
-    }
+    found = {key: d for key, d in differences.items() if comparison.is_finding(d, adjusted[key])}
     untold = sum(d.verdict == "cannot be told apart" for d in differences.values())
     welch_only = len(differences) - len(found) - untold
     ratios = [comparison.step_ratios(row)[0] for row in steps["rows"] if row["model"] == models.REDNET]
@@ -104,7 +102,7 @@ def _frontier_line(runs: list[dict], steps: dict) -> str:
     """The frontier's verdicts counted: at each cost, how often the RedNet is more or less accurate than a
     control's frontier (findings that survive Holm's correction), of how many verdicts, and how many wait
     for runs or lie outside the controls' costs."""
-    from involution_tf import frontier
+    from involution_tf import comparison, frontier
 
     found = frontier.verdicts(runs, steps)
     adjusted = frontier.holm_of(found)
@@ -112,7 +110,9 @@ def _frontier_line(runs: list[dict], steps: dict) -> str:
 
     def tally(cost: str) -> tuple[int, int]:
         kinds = [
-            v.kind.split()[0] for i, v in enumerate(found) if v.cost == cost and adjusted.get(i, 1) < 0.05
+            v.kind.split()[0]
+            for i, v in enumerate(found)
+            if v.cost == cost and comparison.is_finding(v.difference, adjusted.get(i))
         ]
         return kinds.count("above"), kinds.count("below")
 
@@ -157,7 +157,7 @@ def _widest(differences: dict) -> str:
     return (
         f"The largest gap not told apart: on {DATASET_NAMES[dataset]}, the RedNet's mean is "
         f"{abs(d.points):.1f} points {'above' if d.points > 0 else 'below'} `{control}`'s (95% interval of "
-        f"the difference {d.points - d.noise:+.1f} to {d.points + d.noise:+.1f})."
+        f"the difference {d.interval(decimals=1)})."
     )
 
 

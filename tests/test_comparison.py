@@ -179,6 +179,24 @@ def test_holm_multiplies_the_kth_smallest_p_value_by_m_minus_k_plus_1_and_keeps_
     assert comparison.holm([]) == []
 
 
+def test_a_finding_excludes_0_and_survives_holms_correction_and_nothing_else_is_one():
+    ahead = comparison.Difference(0.5, 0.2, "ahead", 0.01)
+    untold = comparison.Difference(0.1, 0.2, "cannot be told apart", 0.3)
+    assert comparison.is_finding(ahead, 0.049)
+    assert not comparison.is_finding(ahead, comparison.ALPHA)  # at the level: no finding
+    assert not comparison.is_finding(ahead, None)  # never corrected: no finding
+    assert not comparison.is_finding(untold, 0.001)
+    assert not comparison.is_finding(None, 0.001)
+    assert not comparison.is_finding(comparison.Difference(0.5, None, "too few runs"), 0.001)
+
+
+def test_an_interval_that_excludes_0_never_prints_a_bound_of_0():
+    assert comparison.Difference(-0.07, 0.066, "behind").interval() == "-0.14 to -0.004"
+    assert comparison.Difference(-0.07, 0.066, "behind").interval(decimals=1) == "-0.1 to -0.004"
+    assert comparison.Difference(0.5, 0.2, "ahead").interval() == "+0.30 to +0.70"
+    assert comparison.Difference(0.0, 0.0, "cannot be told apart").interval() == "+0.00 to +0.00"
+
+
 def protocol_record(model, seed, accuracy, dataset="mnist"):
     return dict(
         dataset=dataset,
