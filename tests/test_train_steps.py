@@ -47,7 +47,14 @@ def test_quick_run_times_the_pairs_and_reports_the_ratio(tmp_path, capsys, monke
     low, high = rednet["ratio_quartiles"]
     assert 0 < low <= high
     cells = [f"{ratios[0]:.2f}x ({low:.2f}-{high:.2f})", *(f"{ratio:.2f}x" for ratio in ratios[1:])]
-    assert f"| {' | '.join(cells)} |" in printed
+    assert f"| MNIST | rednet | rednet_conv_control | {' | '.join(cells)} |" in printed
+    ms = {key: f"{1e3 * rednet[key]:.1f}" for key in train_steps._KEYS}
+    times = (
+        f"| {ms['seconds']} / {ms['counterpart_seconds']} "
+        f"| {ms['xla_seconds']} / {ms['xla_counterpart_seconds']} "
+        f"| {ms['zero_op_seconds']} / {ms['xla_zero_op_seconds']} |"
+    )
+    assert f"| MNIST | rednet | rednet_conv_control | {train_steps.QUICK_BATCH_SIZE} {times}" in printed
     assert [(row["model"], row["width"]) for row in record["sweep"]] == list(train_steps.SWEEP)
     wide = record["sweep"][0]
     assert wide["seconds"] > 0 and wide["quartiles"][0] <= wide["seconds"] <= wide["quartiles"][1]
