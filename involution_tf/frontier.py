@@ -55,7 +55,7 @@ FAMILIES = {family: name for family, name in models.FAMILIES.items() if family !
 # The families each RedNet is set against: all but its own.
 CONTROL_FAMILIES = tuple(f for f in FAMILIES if f != models.network(models.REDNET).family)
 # The two costs the frontier is drawn against, and how they are named.
-COSTS = {"params": "parameters", "step_ms": "ms per training step"}
+COSTS = {"params": "parameters", "step_ms": "time per training step"}
 
 
 @dataclass(frozen=True)
@@ -126,11 +126,12 @@ def _interpolated(curve: Sequence[Point], cost: str, at: float) -> tuple[float, 
             (w**2 * spread(p.accuracies).sd ** 2 / len(p.accuracies), len(p.accuracies)) for w, p in weighed
         ]
         return mean, parts
-    return f"{OUTSIDE} recorded so far"
+    spanned = {p.width for p in curve} >= {min(models.WIDTHS), max(models.WIDTHS)}
+    return OUTSIDE + (" (more seeds cannot change that)" if spanned else " recorded so far")
 
 
 # The reason of a verdict whose RedNet costs less or more than every width of the control.
-OUTSIDE = "no verdict: outside the control's sizes"
+OUTSIDE = "no verdict: the RedNet's cost lies outside the control's widths"
 # The verdicts in the order the summary counts them.
 _KINDS = ("above the frontier", "below the frontier", "cannot be told apart", "no verdict")
 
@@ -165,8 +166,8 @@ class Verdict:
             return self.reason
         if self.kind == "cannot be told apart":
             return (
-                f"cannot be told apart with {self.seeds} seeds (these runs would detect {d.detectable:.2f} "
-                f"points {POWER:.0%} of the time)"
+                f"cannot be told apart with {self.seeds} RedNet runs (these runs would detect "
+                f"{d.detectable:.2f} points {POWER:.0%} of the time)"
             )
         if adjusted_p is None:
             return self.kind
@@ -241,7 +242,7 @@ def verdicts_table(found: Sequence[Verdict]) -> str:
                 f"{COSTS[v.cost]}"
             )
     for reason, which in without.items():
-        lines += ["", f"{reason[0].upper()}{reason[1:]} ({len(which)}): {'; '.join(which)}."]
+        lines += ["", f"{reason[0].upper()}{reason[1:]}, in {len(which)} comparisons: {'; '.join(which)}."]
     return "\n".join(lines)
 
 
@@ -255,31 +256,39 @@ def summary(found: Sequence[Verdict]) -> str:
             mine = [(i, v) for i, v in enumerate(found) if (v.control, v.cost) == (control, cost)]
             if not mine:
                 continue
-            words = []
-            for i, v in mine:
-                held = v.kind.endswith("frontier") and not is_finding(v.difference, adjusted[i])
-                words.append(
-                    f"{v.kind.split()[0]} by Welch's test alone, not after Holm's correction"
-                    if held
-                    else v.kind
-                )
-            order = sorted(set(words), key=lambda w: (_KINDS.index(_kind_of(w)), w))
+            words = [_counted(v, adjusted.get(i)) for i, v in mine]
+            order = sorted(set(words), key=lambda w: (_KINDS.index(_kind_of(w)), "alone" in w, w))
             tally = "; ".join(f"{words.count(word)} {word}" for word in order)
             lines.append(f"- Against the {FAMILIES[control]}, at equal {COSTS[cost]}: {tally}.")
     if not lines:
         return "No runs of the frontier yet."
     if adjusted:
         lines.append(
-            f"\nHolm's correction runs over the {len(adjusted)} verdicts of the table that have an interval "
-            "(the protocol's nine comparisons are corrected among themselves)."
+            f"\nHolm's correction runs over the {len(adjusted)} verdicts of the table that have an interval: "
+            "the frontier is a question of its own, corrected apart from the protocol's nine comparisons."
         )
     return "\n".join(lines)
+
+
+def _counted(v: Verdict, adjusted_p: float | None) -> str:
+    """How the summary counts a verdict: "above the frontier (after Holm's correction)", "above by Welch's
+    test alone, not after Holm's correction", "cannot be told apart", "no verdict yet" or "no verdict,
+    outside the control's widths"."""
+    if v.kind == "no verdict":
+        return (
+            "no verdict, outside the control's widths" if v.reason.startswith(OUTSIDE) else "no verdict yet"
+        )
+    if not v.kind.endswith("frontier"):
+        return v.kind
+    if is_finding(v.difference, adjusted_p):
+        return f"{v.kind} (after Holm's correction)"
+    return f"{v.kind.split()[0]} by Welch's test alone, not after Holm's correction"
 
 
 def findings(found: Sequence[Verdict]) -> str:
     """The verdicts read out per dataset: where the RedNet is above or below a control's frontier, at
     which cost and widths (findings that survive Holm's correction over the table), then how many
-    verdicts are no finding and how many have no verdict yet."""
+    comparisons are no finding, and why, and how many have no verdict, and why."""
     adjusted = holm_of(found)
     lines = []
     for dataset in dict.fromkeys(v.dataset for v in found):
@@ -293,13 +302,18 @@ def findings(found: Sequence[Verdict]) -> str:
             f"({'width' if len(w) == 1 else 'widths'} {' and '.join(w)})"
             for (cost, where, control), w in widths.items()
         ]
-        findings_here = sum(map(len, widths.values()))
-        tested = sum(v.difference is not None for _, v in mine)
+        counted = [_counted(v, adjusted.get(i)) for i, v in mine]
+        untold = counted.count("cannot be told apart")
+        outside = counted.count("no verdict, outside the control's widths")
+        waiting = counted.count("no verdict yet")
+        found_here = sum(map(len, widths.values()))
         reading = f"the RedNet is {'; '.join(told)}" if told else "no finding"
         lines.append(
-            f"- **{DATASET_NAMES[dataset]}**: {reading}. Of its {len(mine)} comparisons: {findings_here} "
-            f"finding{'' if findings_here == 1 else 's'}, {tested - findings_here} no finding (cannot be "
-            f"told apart, or by Welch's test alone), {len(mine) - tested} no verdict yet."
+            f"- **{DATASET_NAMES[dataset]}**: {reading}. Of its {len(mine)} comparisons: {found_here} "
+            f"finding{'' if found_here == 1 else 's'}; {untold} cannot be told apart; "
+            f"{len(mine) - found_here - untold - outside - waiting} differ by Welch's test alone, not after "
+            f"Holm's correction; {outside} no verdict, the RedNet's cost lying outside the control's widths"
+            + (f"; {waiting} no verdict yet." if waiting else ".")
         )
     return "\n".join(lines) if lines else "No runs of the frontier yet."
 
@@ -353,14 +367,15 @@ def budget(records: Iterable[dict], steps: dict) -> str:
     took = (
         f"{fastest:.1f} minutes in its one run so far"
         if runs == 1
-        else f"{fastest:.1f} minutes in its fastest run and {slowest:.1f} in its slowest (beside whatever "
-        "else the machine ran)"
+        else f"{fastest:.1f} minutes in its fastest run and {slowest:.1f} in its slowest (each including "
+        "whatever else the machine was running)"
     )
+    step_machine = cpu_name(steps.get("device", "a machine the step record does not name"))
     return (
-        f"By the recorded runs, {verdict}. The longest, the {DATASET_NAMES[dataset]} `{model}` at width "
-        f"{width:g}, took {took}; its training steps alone, timed on a quiet machine, make "
-        f"{estimate:.1f} minutes. The runs were recorded on {machines or 'machines the records do not name'}"
-        f"; the step times on {cpu_name(steps.get('device', 'a machine the step record does not name'))}."
+        f"By the recorded runs, {verdict}. The slowest by its fastest run, the {DATASET_NAMES[dataset]} "
+        f"`{model}` at width {width:g}, took {took}; its training steps alone, timed on a quiet machine, "
+        f"make {estimate:.1f} minutes. The runs were recorded on "
+        f"{machines or 'machines the records do not name'}; the step times on {step_machine}."
     )
 
 

@@ -350,7 +350,8 @@ def plot_frontier(records: Sequence[dict], steps: dict | None = None):
                         mfc=colour if filled else "white",
                     )
             timed_on = frontier.cpu_name((steps or {}).get("device", ""))
-            _log_axis(ax, frontier.COSTS[cost] + (f", {timed_on}" if cost == "step_ms" and timed_on else ""))
+            unit = {"step_ms": "ms per training step"}.get(cost, frontier.COSTS[cost])
+            _log_axis(ax, unit + (f", {timed_on}" if cost == "step_ms" and timed_on else ""))
             ax.set(
                 ylabel="test accuracy (%)",
                 title=f"{DATASET_NAMES[dataset]}: accuracy against {frontier.COSTS[cost]}",

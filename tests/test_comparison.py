@@ -308,7 +308,7 @@ def test_the_results_page_shows_the_protocol_tables_of_the_committed_runs_and_th
         f"more accurate than a control's frontier in {above} and less accurate in {below} at equal"
         in headline
     )
-    outside = sum(v.reason.startswith("no verdict: outside the control's sizes") for v in found)
+    outside = sum(v.reason.startswith(frontier.OUTSIDE) for v in found)
     assert f"{len(found) - len(adjusted) - outside} more wait for runs, and {outside} lie outside" in headline
 
 

@@ -33,12 +33,14 @@ def test_the_control_is_interpolated_in_log_parameters_between_its_neighbouring_
     at_matched = found[1.0, "convolution", "params"]  # exactly on conv_matched_params: no interpolation
     assert at_matched.difference.points == pytest.approx(1.0)
     assert found[2.0, "convolution", "params"].kind == "no verdict"  # wider than the widest control
-    assert (
-        found[0.5, "convolution", "params"].words()
-        == "no verdict: outside the control's sizes recorded so far"
-    )
+    assert found[0.5, "convolution", "params"].words() == frontier.OUTSIDE + " recorded so far"
     assert found[1.0, "convolution", "step_ms"].words() == "no verdict: step time not measured"
     assert found[1.0, "depthwise", "params"].kind == "no verdict"  # no depthwise runs at all
+    widest = curve("rednet_conv_control", [(2.0, 160_000, 0.85)])  # the control now spans every width
+    found = {(v.width, v.control, v.cost): v for v in frontier.verdicts(rednet + CONV + widest)}
+    assert found[0.5, "convolution", "params"].words() == (
+        "no verdict: the RedNet's cost lies outside the control's widths (more seeds cannot change that)"
+    )
 
 
 def test_halfway_in_log_parameters_the_interpolated_mean_halves_the_variance_of_each_neighbour():
@@ -57,7 +59,7 @@ def test_a_difference_inside_the_noise_says_what_the_runs_could_detect():
     (v,) = [v for v in frontier.verdicts(rednet + CONV) if (v.control, v.cost) == ("convolution", "params")]
     assert v.kind == "cannot be told apart"
     assert v.words() == (
-        "cannot be told apart with 3 seeds (these runs would detect "
+        "cannot be told apart with 3 RedNet runs (these runs would detect "
         f"{v.difference.detectable:.2f} points 80% of the time)"
     )
     assert v.difference.detectable > abs(v.difference.points)
@@ -97,15 +99,19 @@ def test_the_table_adjusts_every_verdict_for_the_others_and_the_summary_counts_t
     assert "| CIFAR-10 | 0.5 | 3x3 convolution control | parameters | -1.00 |" in table
     assert table.count("\n| CIFAR-10 |") == 2  # the verdicts with an interval; the others in a sentence each:
     assert (
-        "\n\nNo verdict: step time not measured (4): CIFAR-10 width 0.5 against the 3x3 convolution " in table
+        "\n\nNo verdict: step time not measured, in 4 comparisons: CIFAR-10 width 0.5 against the 3x3 "
+        "convolution " in table
     )
-    assert "\n\nNo verdict: outside the control's sizes recorded so far (2): CIFAR-10 width 0.5" in table
+    assert (
+        "\n\nNo verdict: the RedNet's cost lies outside the control's widths recorded so far, in 2 "
+        "comparisons: CIFAR-10 width 0.5" in table
+    )
     summary = frontier.summary(found)
     assert (
-        "- Against the 3x3 convolution control, at equal parameters: 1 above the frontier; "
-        "1 below the frontier." in summary
+        "- Against the 3x3 convolution control, at equal parameters: 1 above the frontier (after Holm's "
+        "correction); 1 below the frontier (after Holm's correction)." in summary
     )
-    assert "at equal ms per training step: 2 no verdict." in summary
+    assert "at equal time per training step: 2 no verdict yet." in summary
     assert "Holm's correction runs over the 2 verdicts of the table that have an interval" in summary
 
 
@@ -114,8 +120,9 @@ def test_the_findings_read_the_verdicts_out_per_dataset_with_their_widths():
     assert frontier.findings(frontier.verdicts(rednet + CONV)) == (
         "- **CIFAR-10**: the RedNet is below the frontier of the 3x3 convolution control at equal "
         "parameters (width 0.5); above the frontier of the 3x3 convolution control at equal parameters "
-        "(width 1). Of its 8 comparisons: 2 findings, 0 no finding (cannot be told apart, or by Welch's test "
-        "alone), 6 no verdict yet."
+        "(width 1). Of its 8 comparisons: 2 findings; 0 cannot be told apart; 0 differ by Welch's test "
+        "alone, not after Holm's correction; 2 no verdict, the RedNet's cost lying outside the control's "
+        "widths; 4 no verdict yet."
     )
     level = curve("rednet", [(1.0, 20_000, 0.75), (0.5, 10_000, 0.70)])
     assert frontier.findings(frontier.verdicts(level + CONV)).startswith("- **CIFAR-10**: no finding. Of its")
