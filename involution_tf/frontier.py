@@ -73,6 +73,11 @@ class Point:
     def cost(self, name: str) -> float | None:
         return self.params if name == "params" else self.step_ms
 
+    @property
+    def label(self) -> str:
+        """ "width 0.5", or the network's name where it is not one of its family's swept widths."""
+        return self.model if models.network(self.model).fixed_width else f"width {self.width:g}"
+
 
 def _step_ms(steps: dict | None, dataset: str, model: str, width: float) -> float | None:
     for row in (steps or {}).get("sweep", []):
@@ -108,10 +113,10 @@ def points(records: Iterable[dict], dataset: str, steps: dict | None = None) -> 
     return families
 
 
-def _interpolated(curve: Sequence[Point], cost: str, at: float) -> tuple[float, list] | str:
-    """The curve's mean accuracy at cost ``at`` (linear in log cost between the two neighbouring points)
-    and the (variance of the mean, runs) of each point it weighs; or why there is none: ``at`` outside
-    the curve, or a neighbour with fewer than two runs."""
+def _interpolated(curve: Sequence[Point], cost: str, at: float) -> tuple[float, list, tuple] | str:
+    """The curve's mean accuracy at cost ``at`` (linear in log cost between the two neighbouring points),
+    the (variance of the mean, runs) of each point it weighs, and each one's (label, weight); or why there
+    is none: ``at`` outside the curve, or a neighbour with fewer than two runs."""
     located = sorted((p for p in curve if p.cost(cost) is not None), key=lambda p: p.cost(cost))
     for low, high in zip(located, located[1:] or located):
         x0, x1 = math.log(low.cost(cost)), math.log(high.cost(cost))
@@ -125,7 +130,7 @@ def _interpolated(curve: Sequence[Point], cost: str, at: float) -> tuple[float, 
         parts = [
             (w**2 * spread(p.accuracies).sd ** 2 / len(p.accuracies), len(p.accuracies)) for w, p in weighed
         ]
-        return mean, parts
+        return mean, parts, tuple((p.label, w) for w, p in weighed)
     spanned = {p.width for p in curve} >= {min(models.WIDTHS), max(models.WIDTHS)}
     return OUTSIDE + (" (more seeds cannot change that)" if spanned else " recorded so far")
 
@@ -149,6 +154,13 @@ class Verdict:
     seeds: int
     difference: Difference | None
     reason: str = ""  # why there is no difference
+    weighed: tuple[tuple[str, float], ...] = ()  # the control's points read at ``at``, with their weights
+
+    @property
+    def control_here(self) -> str:
+        """Which control networks the curve's value at the RedNet's cost weighs: "96% conv_matched_params,
+        4% width 0.5"."""
+        return ", ".join(f"{w:.0%} {label}" for label, w in sorted(self.weighed, key=lambda lw: -lw[1]))
 
     @property
     def kind(self) -> str:
@@ -183,10 +195,10 @@ def _verdict(rednet: Point, curve: Sequence[Point], dataset: str, control: str, 
         control_side = "no verdict: the RedNet has fewer than two runs at this width yet"
     if isinstance(control_side, str):
         return Verdict(dataset, rednet.width, control, cost, at, seeds, None, control_side)
-    mean, parts = control_side
+    mean, parts, weighed = control_side
     ours = spread(rednet.accuracies)
     difference = welch(100 * (ours.mean - mean), [(ours.sd**2 / ours.n, ours.n), *parts])
-    return Verdict(dataset, rednet.width, control, cost, at, ours.n, difference)
+    return Verdict(dataset, rednet.width, control, cost, at, ours.n, difference, weighed=weighed)
 
 
 def verdicts(records: Iterable[dict], steps: dict | None = None) -> list[Verdict]:
@@ -221,9 +233,9 @@ def verdicts_table(found: Sequence[Verdict]) -> str:
     why, in a sentence each."""
     adjusted = holm_of(found)
     lines = [
-        "| dataset | RedNet width | against | at equal | RedNet minus control, points | 95% interval "
-        "| Welch p | Holm-adjusted p | verdict |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| dataset | RedNet width | against | at equal | the control's curve there weighs "
+        "| RedNet minus control curve, points | 95% interval | Welch p | Holm-adjusted p | verdict |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for i, v in enumerate(found):
         d = v.difference
@@ -231,7 +243,7 @@ def verdicts_table(found: Sequence[Verdict]) -> str:
             continue
         lines.append(
             f"| {DATASET_NAMES[v.dataset]} | {v.width:g} | {FAMILIES[v.control]} | {COSTS[v.cost]} | "
-            f"{d.points:+.2f} | {d.interval()} | {p_text(d.p_value)} "
+            f"{v.control_here} | {d.points:+.2f} | {d.interval()} | {p_text(d.p_value)} "
             f"| {p_text(adjusted[i])} | {v.words(adjusted[i])} |"
         )
     without: dict[str, list[str]] = {}

@@ -32,6 +32,7 @@ def test_the_control_is_interpolated_in_log_parameters_between_its_neighbouring_
     found = {(v.width, v.control, v.cost): v for v in frontier.verdicts(rednet + CONV)}
     at_matched = found[1.0, "convolution", "params"]  # exactly on conv_matched_params: no interpolation
     assert at_matched.difference.points == pytest.approx(1.0)
+    assert at_matched.control_here == "100% conv_matched_params"
     assert found[2.0, "convolution", "params"].kind == "no verdict"  # wider than the widest control
     assert found[0.5, "convolution", "params"].words() == frontier.OUTSIDE + " recorded so far"
     assert found[1.0, "convolution", "step_ms"].words() == "no verdict: step time not measured"
@@ -52,6 +53,7 @@ def test_halfway_in_log_parameters_the_interpolated_mean_halves_the_variance_of_
     df = comparison.welch_df([(sd2, 3), (sd2 / 4, 3), (sd2 / 4, 3)])
     assert v.difference.noise == pytest.approx(comparison.t_quantile(0.975, df) * se)
     assert v.kind == "above the frontier" and v.seeds == 3
+    assert set(v.control_here.split(", ")) == {"50% conv_matched_params", "50% width 1"}
 
 
 def test_a_difference_inside_the_noise_says_what_the_runs_could_detect():
@@ -94,9 +96,11 @@ def test_the_table_adjusts_every_verdict_for_the_others_and_the_summary_counts_t
     rednet = curve("rednet", [(1.0, 20_000, 0.76), (0.5, 10_000, 0.69)])
     found = frontier.verdicts(rednet + CONV)
     table = frontier.verdicts_table(found)
-    assert "| CIFAR-10 | 1 | 3x3 convolution control | parameters | +1.00 |" in table
+    assert "| CIFAR-10 | 1 | 3x3 convolution control | parameters | 100% conv_matched_params | +1.00 |" in (
+        table
+    )
     assert "above the frontier (survives Holm's correction)" in table
-    assert "| CIFAR-10 | 0.5 | 3x3 convolution control | parameters | -1.00 |" in table
+    assert "| CIFAR-10 | 0.5 | 3x3 convolution control | parameters | 100% width 0.5 | -1.00 |" in table
     assert table.count("\n| CIFAR-10 |") == 2  # the verdicts with an interval; the others in a sentence each:
     assert (
         "\n\nNo verdict: step time not measured, in 4 comparisons: CIFAR-10 width 0.5 against the 3x3 "
