@@ -99,32 +99,30 @@ def headline(runs: list[dict], steps: dict) -> str:
 
 
 def _frontier_line(runs: list[dict], steps: dict) -> str:
-    """The frontier's verdicts counted: at each cost, how often the RedNet is more or less accurate than a
-    control's frontier (findings that survive Holm's correction), of how many verdicts, and how many wait
-    for runs or lie outside the controls' costs."""
+    """The frontier's findings (after Holm's correction): at each cost, which control curves the RedNet is
+    more and less accurate than, at which widths and on which datasets; then how many verdicts are no
+    finding, how many wait for runs, and how many comparisons lie outside the controls' costs."""
     from involution_tf import comparison, frontier
 
     found = frontier.verdicts(runs, steps)
     adjusted = frontier.holm_of(found)
     outside = sum(v.reason.startswith(frontier.OUTSIDE) for v in found)
+    findings = sum(comparison.is_finding(found[i].difference, p) for i, p in adjusted.items())
 
-    def tally(cost: str) -> tuple[int, int]:
-        kinds = [
-            v.kind.split()[0]
-            for i, v in enumerate(found)
-            if v.cost == cost and comparison.is_finding(v.difference, adjusted.get(i))
-        ]
-        return kinds.count("above"), kinds.count("below")
+    def at(cost: str) -> str:
+        more, less = (frontier.found_where(found, cost, where) or "none" for where in ("above", "below"))
+        return f"more accurate than {more}, and less accurate than {less}"
 
-    (more, less), (faster_more, faster_less) = (tally(cost) for cost in frontier.COSTS)
+    cpu = frontier.cpu_name(steps.get("device", "unnamed"))
+    waiting = len(found) - len(adjusted) - outside
     return (
-        "- **At equal cost, the paper's question.** Of the "
-        f"{len(adjusted)} verdicts with an interval so far, the RedNet is more accurate than a control's "
-        f"frontier in {more} and less accurate in {less} at equal parameters, and more in {faster_more} and "
-        f"less in {faster_less} at equal time per training step "
-        "(findings that survive Holm's correction; the others are not findings); "
-        f"{len(found) - len(adjusted) - outside} more wait for runs, and {outside} lie outside the costs a "
-        "control's widths span (nothing is extrapolated)."
+        "- **At equal cost, the paper's question.** At equal parameters, the RedNet is "
+        f"{at('params')}; at equal time per training step (on the {cpu}), {at('step_ms')}. "
+        f"These are the {findings} findings that survive Holm's correction among the {len(adjusted)} "
+        f"verdicts with an interval; the other {len(adjusted) - findings} are not findings. "
+        + (f"{waiting} more comparisons wait for runs. " if waiting else "")
+        + f"{outside} comparisons lie outside the costs a control's widths span and get no verdict: nothing "
+        "is extrapolated."
     )
 
 

@@ -301,15 +301,17 @@ def test_the_results_page_shows_the_protocol_tables_of_the_committed_runs_and_th
         assert table in page
     found = frontier.verdicts(runs, steps)
     adjusted = frontier.holm_of(found)
-    kinds = [(v.cost, v.kind) for i, v in enumerate(found) if adjusted.get(i, 1) < 0.05]
-    above, below = (kinds.count(("params", f"{where} the frontier")) for where in ("above", "below"))
-    assert f"Of the {len(adjusted)} verdicts with an interval so far" in headline
+    findings = [i for i, p in adjusted.items() if comparison.is_finding(found[i].difference, p)]
+    for cost in frontier.COSTS:
+        more, less = (frontier.found_where(found, cost, where) or "none" for where in ("above", "below"))
+        assert f"more accurate than {more}, and less accurate than {less}" in headline
     assert (
-        f"more accurate than a control's frontier in {above} and less accurate in {below} at equal"
-        in headline
+        f"the {len(findings)} findings that survive Holm's correction among the {len(adjusted)}" in headline
     )
     outside = sum(v.reason.startswith(frontier.OUTSIDE) for v in found)
-    assert f"{len(found) - len(adjusted) - outside} more wait for runs, and {outside} lie outside" in headline
+    waiting = len(found) - len(adjusted) - outside
+    assert (f"{waiting} more comparisons wait for runs" in headline) == (waiting > 0)
+    assert f"{outside} comparisons lie outside the costs a control's widths span" in headline
 
 
 @pytest.mark.committed_results

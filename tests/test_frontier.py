@@ -133,6 +133,25 @@ def test_the_findings_read_the_verdicts_out_per_dataset_with_their_widths():
     assert frontier.findings([]) == "No runs of the frontier yet."
 
 
+def test_found_where_groups_the_findings_by_widths_and_datasets_and_names_each_control_curve():
+    rednet = curve("rednet", [(1.0, 20_000, 0.76), (0.5, 10_000, 0.69)])
+    found = frontier.verdicts(rednet + CONV)
+    assert (
+        frontier.found_where(found, "params", "above")
+        == "the 3x3 convolution control's curve at width 1 on CIFAR-10"
+    )
+    assert frontier.found_where(found, "params", "below") == (
+        "the 3x3 convolution control's curve at width 0.5 on CIFAR-10"
+    )
+    assert frontier.found_where(found, "step_ms", "below") == ""  # no step times: no verdict, no finding
+    both = rednet + CONV + [dict(r, dataset="mnist") for r in rednet + CONV]
+    assert frontier.found_where(frontier.verdicts(both), "params", "above") == (
+        "the 3x3 convolution control's curve at width 1 on MNIST and CIFAR-10"
+    )
+    level = curve("rednet", [(1.0, 20_000, 0.7505)], spread=(0.0, 0.02, 0.04))  # cannot be told apart
+    assert frontier.found_where(frontier.verdicts(level + CONV), "params", "above") == ""
+
+
 def test_a_difference_that_fails_holms_correction_is_no_finding_in_the_table_nor_in_the_summary():
     """Welch's interval excludes 0, but among many verdicts Holm's adjusted p-value reaches 0.05."""
     rednet = curve("rednet", [(1.0, 20_000, 0.755)])
