@@ -116,7 +116,9 @@ def _frontier_line(runs: list[dict], steps: dict) -> str:
     cpu = frontier.cpu_name(steps.get("device", "unnamed"))
     waiting = len(found) - len(adjusted) - outside
     return (
-        "- **At equal cost, the paper's question.** At equal parameters, the RedNet is "
+        "- **At equal cost, the paper's question.** Each network trained at widths 0.5, 1 and 2 (its "
+        "channels times the width), each RedNet set against each control's accuracy curve at the RedNet's "
+        "own cost: at equal parameters, the RedNet is "
         f"{at('params')}; at equal time per training step (on the {cpu}), {at('step_ms')}. "
         f"These are the {findings} findings that survive Holm's correction among the {len(adjusted)} "
         f"verdicts with an interval; the other {len(adjusted) - findings} are not findings. "
