@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from involution_tf import comparison, frontier, records
+from involution_tf import comparison, frontier, models, records
 
 
 def run(model, width, params, accuracy, seed, dataset="cifar10"):
@@ -254,3 +254,70 @@ def test_the_results_page_shows_the_frontier_and_its_budget():
     for part in (frontier.summary(found), frontier.findings(found), frontier.verdicts_table(found)):
         assert part in page
     assert frontier.budget(runs, steps) in page
+
+
+@pytest.mark.committed_results
+def test_notebook_04_frontier_conclusions_still_say_what_the_committed_records_say():
+    """The frontier bullet of notebook 04's "What we learn" is prose: each claim is recomputed here."""
+    import json
+    from pathlib import Path
+
+    runs = records.load_records(records.DEFAULT_RUNS)
+    steps = json.loads(records.DEFAULT_TRAIN_STEPS.read_text())
+    found = frontier.verdicts(runs, steps)
+    adjusted = frontier.holm_of(found)
+    finding = {
+        (v.dataset, v.width, v.control, v.cost): v
+        for i, v in enumerate(found)
+        if comparison.is_finding(v.difference, adjusted.get(i))
+    }
+    at_params = {key: v.kind for key, v in finding.items() if key[3] == "params"}
+    assert at_params == {  # "above the 3×3 convolution's curve on MNIST at widths 1 and 2; nowhere else"
+        ("mnist", 1.0, "convolution", "params"): "above the frontier",
+        ("mnist", 2.0, "convolution", "params"): "above the frontier",
+    }
+    points = [f"{finding['mnist', w, 'convolution', 'params'].difference.points:+.2f}" for w in (1.0, 2.0)]
+    assert points == ["+0.27", "+0.31"]
+    matched = finding["mnist", 1.0, "convolution", "params"].control_here
+    assert matched.startswith("96% conv_matched_params")
+    depthwise = [v for v in found if (v.control, v.cost) == ("depthwise", "params") and v.difference]
+    assert depthwise and all(v.kind == "cannot be told apart" for v in depthwise)
+    in_time = {key: v for key, v in finding.items() if key[3] == "step_ms"}
+    assert set(in_time) == {
+        (dataset, 0.5, control, "step_ms")
+        for dataset in models.INPUT_SHAPES
+        for control in ("convolution", "depthwise")
+    }
+    assert all(v.kind == "below the frontier" for v in in_time.values())
+
+    def behind(datasets):
+        gaps = [-v.difference.points for key, v in in_time.items() if key[0] in datasets]
+        return f"{min(gaps):.2f}–{max(gaps):.2f}"
+
+    heaviest = [max(v.weighed, key=lambda lw: lw[1]) for v in in_time.values()]
+    assert {label for label, _ in heaviest} <= {"width 1", "conv_matched_params"}
+    weights = [w for _, w in heaviest]
+    width_1_in_time = [v for v in found if (v.width, v.cost) == (1.0, "step_ms")]
+    assert all(v.kind == "below the frontier" for v in width_1_in_time)  # "behind by Welch's test alone"
+    assert not any(key[1] == 1.0 for key in in_time)
+    outside = [v for v in found if v.reason.startswith(frontier.OUTSIDE)]
+    assert all("cannot change" in v.reason for v in outside)
+    assert all(v.width == 2.0 or (v.width, v.cost) == (0.5, "params") for v in outside)
+    compared = {
+        cost: {v.width for v in found if v.difference and v.control == "convolution" and v.cost == cost}
+        for cost in frontier.COSTS
+    }
+    assert compared["params"] & compared["step_ms"] == {1.0}  # "only width 1 is compared at both costs"
+    cells = json.loads((Path(__file__).parents[1] / "notebooks" / "04_dataset_comparison.ipynb").read_text())
+    notebook = " ".join(" ".join("".join(cell["source"]) for cell in cells["cells"]).split())
+    for claim in (
+        "more accurate than the 3×3 convolution's curve on MNIST, at widths 1 and 2 (+0.27 and +0.31 points: "
+        "about 27 and 31 fewer errors in 10,000 test images)",
+        "weighs `conv_matched_params` at 96%",
+        f"by {behind({'mnist', 'fashion_mnist'})} points on MNIST and Fashion-MNIST and "
+        f"{behind({'cifar10'})} on CIFAR-10",
+        f"(which the curves weigh at {100 * min(weights):.0f}–{max(weights):.0%} there)",
+        f"{len(outside)} of the {len(found)} comparisons get no verdict",
+        "Against the 3×3 convolution, only width 1 is compared at both costs",
+    ):
+        assert claim in notebook, claim
