@@ -233,7 +233,7 @@ def verdicts_table(found: Sequence[Verdict]) -> str:
     why, in a sentence each."""
     adjusted = holm_of(found)
     lines = [
-        "| dataset | RedNet width | against | at equal | the control's curve there weighs "
+        "| dataset | RedNet width | against | at equal | control's accuracy there, read from "
         "| RedNet minus control curve, points | 95% interval | Welch p | Holm-adjusted p | verdict |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
@@ -395,12 +395,17 @@ def budget(records: Iterable[dict], steps: dict) -> str:
     dataset, model, width, estimate, fastest, slowest = max(rows, key=lambda row: row[4])
     over = [row for row in rows if row[4] > BUDGET_MINUTES]
     timed = len(steps["sweep"])
+    networks = (
+        f"the {len(rows)} networks of the sweep"
+        if len(rows) == timed
+        else f"the {len(rows)} networks with runs so far (of {timed} timed)"
+    )
     verdict = (
-        f"{len(over)} of the {len(rows)} networks with runs (of {timed} timed) took more than "
-        f"{BUDGET_MINUTES} minutes in every run"
+        f"{len(over)} of {networks} took more than {BUDGET_MINUTES} minutes in every run: too large for the "
+        "course, to be swept at 1.5 instead of 2"
         if over
-        else f"each of the {len(rows)} networks with runs so far (of {timed} timed) has a run that took at "
-        f"most {BUDGET_MINUTES} minutes"
+        else f"each of {networks} has a run that took at most {BUDGET_MINUTES} minutes: width 2 stands, and "
+        "the fallback to 1.5 was not needed"
     )
     machines = " and ".join(sorted({cpu_name(r["device"]) for r in records if "device" in r}))
     runs = sum((r["dataset"], r["model"], width_of(r)) == (dataset, model, width) for r in records)
@@ -413,8 +418,8 @@ def budget(records: Iterable[dict], steps: dict) -> str:
     step_machine = cpu_name(steps.get("device", "a machine the step record does not name"))
     return (
         f"By the recorded runs, {verdict}. The slowest by its fastest run, the {DATASET_NAMES[dataset]} "
-        f"`{model}` at width {width:g}, took {took}; its training steps alone, timed on a quiet machine, "
-        f"make {estimate:.1f} minutes. The runs were recorded on "
+        f"`{model}` at width {width:g}, took {took}; its training steps alone (its steps times its "
+        f"median step, timed on a quiet machine) make {estimate:.1f} minutes. The runs were recorded on "
         f"{machines or 'machines the records do not name'}; the step times on {step_machine}."
     )
 

@@ -216,18 +216,20 @@ def test_the_budget_reads_the_fastest_run_and_gives_the_step_times_lower_bound()
     assert frontier.training_minutes(runs, steps) == [("mnist", "rednet", 2.0, 4.0, 5.0, 7.0)]
     said = frontier.budget(runs, steps)
     assert (
-        "each of the 1 networks with runs so far (of 1 timed) has a run that took at most 20 minutes" in said
+        "each of the 1 networks of the sweep has a run that took at most 20 minutes: width 2 stands" in said
     )
     assert "took 5.0 minutes in its fastest run and 7.0 in its slowest" in said
-    assert "alone, timed on a quiet machine, make 4.0 minutes" in said
+    assert "alone (its steps times its median step, timed on a quiet machine) make 4.0 minutes" in said
     assert "recorded on a test machine; the step times on a quiet one." in said
     assert "took 5.0 minutes in its one run so far;" in frontier.budget(runs[:1], steps)
     runs[0]["total_seconds"] = 1260.0  # 21 minutes and 7: one run within the budget is enough
     assert "has a run that took at most 20 minutes" in frontier.budget(runs, steps)
     runs[1]["total_seconds"] = 1500.0  # 21 and 25 minutes
-    assert "1 of the 1 networks with runs (of 1 timed) took more than 20 minutes in every run" in (
+    assert "1 of the 1 networks of the sweep took more than 20 minutes in every run: too large" in (
         frontier.budget(runs, steps)
     )
+    steps["sweep"].append(dict(dataset="mnist", model="rednet", width=1.0, seconds=0.1))  # timed, no run yet
+    assert "1 of the 1 networks with runs so far (of 2 timed) took more" in frontier.budget(runs, steps)
     steps["sweep"][0]["width"] = 0.5  # a network without runs is not judged
     assert frontier.budget(runs, steps).startswith("No network of the sweep")
 
@@ -298,8 +300,21 @@ def test_notebook_04_frontier_conclusions_still_say_what_the_committed_records_s
     assert {label for label, _ in heaviest} <= {"width 1", "conv_matched_params"}
     weights = [w for _, w in heaviest]
     width_1_in_time = [v for v in found if (v.width, v.cost) == (1.0, "step_ms")]
-    assert all(v.kind == "below the frontier" for v in width_1_in_time)  # "behind by Welch's test alone"
+    assert len(width_1_in_time) == 6 and all(
+        v.kind == "below the frontier" for v in width_1_in_time
+    )  # "behind by Welch's test alone"
     assert not any(key[1] == 1.0 for key in in_time)
+    cifar_2 = ("cifar10", 2.0, "convolution", "params")
+    assert [v.kind for v in found if (v.dataset, v.width, v.control, v.cost) == cifar_2] == [
+        "above the frontier"
+    ]
+    assert cifar_2 not in finding  # "ahead by Welch's test alone"
+    xla = [
+        comparison.step_ratios(row)[1]
+        for row in steps["rows"]
+        if row["counterpart"] == "rednet_depthwise_control"
+    ]
+    assert len(xla) == 3 and max(xla) < 1  # "with XLA, the depthwise control's step is the slower one"
     outside = [v for v in found if v.reason.startswith(frontier.OUTSIDE)]
     assert all("cannot change" in v.reason for v in outside)
     assert all(v.width == 2.0 or (v.width, v.cost) == (0.5, "params") for v in outside)
@@ -314,6 +329,8 @@ def test_notebook_04_frontier_conclusions_still_say_what_the_committed_records_s
         "more accurate than the 3×3 convolution's curve on MNIST, at widths 1 and 2 (+0.27 and +0.31 points: "
         "about 27 and 31 fewer errors in 10,000 test images)",
         "weighs `conv_matched_params` at 96%",
+        "(on CIFAR-10, width 2 is ahead by Welch's test alone)",
+        "With XLA, the depthwise control's step is the slower one",
         f"by {behind({'mnist', 'fashion_mnist'})} points on MNIST and Fashion-MNIST and "
         f"{behind({'cifar10'})} on CIFAR-10",
         f"(which the curves weigh at {100 * min(weights):.0f}–{max(weights):.0%} there)",
