@@ -18,8 +18,6 @@ import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-import tensorflow as tf
-
 from involution_tf.arguments import command
 from involution_tf.models import CONTROLS, COUNTERPARTS, INPUT_SHAPES, MODELS, REDNET
 from involution_tf.records import (
@@ -171,12 +169,40 @@ def spread(values: Sequence[float]) -> Spread:
 
 def t_tail(t: float, df: float) -> float:
     """The probability that a Student-t variable with ``df`` degrees of freedom exceeds ``t`` (t >= 0):
-    I_x(df/2, 1/2) / 2 with x = df / (df + t²), I the regularized incomplete beta function (TensorFlow's);
-    the normal tail for infinite ``df``."""
+    I_x(df/2, 1/2) / 2 with x = df / (df + t²), I the regularized incomplete beta function
+    (:func:`_betainc`); the normal tail for infinite ``df``."""
     if math.isinf(df):
         return 1 - statistics.NormalDist().cdf(t)
-    x = tf.constant(df / (df + t * t), tf.float64)
-    return float(tf.math.betainc(tf.constant(df / 2, tf.float64), tf.constant(0.5, tf.float64), x)) / 2
+    return _betainc(df / 2, 0.5, df / (df + t * t)) / 2
+
+
+def _betainc(a: float, b: float, x: float) -> float:
+    """The regularized incomplete beta function I_x(a, b), by its continued fraction evaluated with Lentz's
+    method (Numerical Recipes, section 6.4), in plain Python: statistics need no TensorFlow op. The
+    fraction converges fast for x below (a + 1) / (a + b + 2); I_x(a, b) = 1 - I_(1-x)(b, a) covers the
+    rest."""
+    if x <= 0 or x >= 1:
+        return 0.0 if x <= 0 else 1.0
+    if x > (a + 1) / (a + b + 2):
+        return 1 - _betainc(b, a, 1 - x)
+    log_front = math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
+    tiny, f, c, d = 1e-300, 1.0, 1.0, 0.0
+    for i in range(400):
+        m = i // 2
+        if i == 0:
+            term = 1.0
+        elif i % 2 == 0:
+            term = m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m))
+        else:
+            term = -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1))
+        d = 1 + term * d
+        d = 1 / (tiny if abs(d) < tiny else d)
+        c = 1 + term / c
+        c = tiny if abs(c) < tiny else c
+        f *= c * d
+        if abs(1 - c * d) < 1e-15:
+            return math.exp(log_front) / a * (f - 1)
+    raise ArithmeticError(f"the incomplete beta function did not converge for a={a}, b={b}, x={x}")
 
 
 def t_quantile(probability: float, df: float) -> float:

@@ -136,6 +136,17 @@ def test_spread_and_compare_say_whether_a_difference_exceeds_the_runs_spread():
         comparison.spread([])
 
 
+def test_t_tail_matches_the_closed_forms_of_one_and_two_degrees_of_freedom_everywhere():
+    """df = 1 is Cauchy's distribution, df = 2 has a closed form too: both branches of the continued
+    fraction (small and large x = df / (df + t²)) are met across these t."""
+    for t in (0.0, 0.01, 0.3, 1.0, 2.5, 12.7, 400.0):
+        assert comparison.t_tail(t, 1) == pytest.approx(0.5 - math.atan(t) / math.pi, rel=1e-9, abs=1e-15)
+        assert comparison.t_tail(t, 2) == pytest.approx(
+            0.5 * (1 - t / math.sqrt(t * t + 2)), rel=1e-9, abs=1e-15
+        )
+    assert comparison.t_tail(1.96, 1e7) == pytest.approx(0.025, abs=1e-4)  # towards the normal tail
+
+
 def test_t_quantile_matches_students_table_and_welch_takes_the_degrees_of_freedom_of_the_runs():
     for df, t in [(1, 12.706), (2, 4.303), (3, 3.182), (4, 2.776), (30, 2.042), (math.inf, 1.960)]:
         assert comparison.t_quantile(0.975, df) == pytest.approx(t, abs=5e-4)
