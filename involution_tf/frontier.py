@@ -1,7 +1,7 @@
 """The paper's central question at the course's scale: at the same cost, is involution more accurate?
 
 The paper answers it with a curve (RedNets of growing size against ResNets, accuracy against parameters
-and FLOPs). Here each family - the RedNet, its 3x3-convolution control and its depthwise control - is a
+and FLOPs). Here each family - the RedNet, its 3×3-convolution control and its depthwise control - is a
 curve through its widths (:data:`~involution_tf.models.WIDTHS`; the narrowed ``conv_matched_params`` is
 one more point of the convolution curve), and each RedNet is set against each control curve at its own
 cost: the control's mean accuracy interpolated linearly in log cost between the control's two neighbouring
@@ -333,7 +333,7 @@ def findings(found: Sequence[Verdict]) -> str:
 def found_where(found: Sequence[Verdict], cost: str, where: str) -> str:
     """The curves the RedNet is ``where`` ("above" or "below") at equal ``cost``, findings only (after
     Holm's correction over ``found``), grouped by widths and datasets: "the curves of the 3x3 convolution
-    control and the depthwise control (static KxK) at width 0.5 on MNIST and CIFAR-10"; "" if none."""
+    control and the depthwise control (fixed K×K) at width 0.5 on MNIST and CIFAR-10"; "" if none."""
     adjusted = holm_of(found)
     widths: dict[tuple[str, str], list[str]] = {}
     for i, v in enumerate(found):
@@ -425,5 +425,12 @@ def budget(records: Iterable[dict], steps: dict) -> str:
 
 
 def cpu_name(device: str) -> str:
-    """A record's device as the sentences name it: "CPU: AMD EPYC (2 cores)" -> "AMD EPYC (2 cores)"."""
+    """A record's device as the sentences name it, without trademarks:
+    "CPU: Intel(R) Xeon(R) Processor (2 cores)" -> "Intel Xeon (2 cores)".
+
+    >>> cpu_name("CPU: AMD EPYC (2 cores)")
+    'AMD EPYC (2 cores)'
+    """
+    for mark in ("(R)", "(TM)", " Processor", " CPU"):
+        device = device.replace(mark, "")
     return device.removeprefix("CPU: ")

@@ -64,8 +64,8 @@ MATCHED_WIDTH = {"mnist": 0.75, "fashion_mnist": 0.7, "cifar10": 0.7}
 FAMILIES = {
     "study": "the student study's networks",
     "involution": "RedNet (involution)",
-    "convolution": "3x3 convolution control",
-    "depthwise": "depthwise control (static KxK)",
+    "convolution": "3×3 convolution control",
+    "depthwise": "depthwise control (fixed K×K)",
 }
 
 
@@ -117,7 +117,7 @@ NETWORKS = {
             mixing="conv",
             style=("C2", "s"),
             **_REDNET,
-            question="involution against a 3x3 convolution, everything else equal",
+            question="involution against a 3×3 convolution, everything else equal",
         ),
         Network(
             "rednet_depthwise_control",
@@ -125,7 +125,7 @@ NETWORKS = {
             mixing="depthwise",
             style=("C4", "D"),
             **_REDNET,
-            question="the generated, per-pixel kernel against a static KxK one per channel",
+            question="the generated, per-pixel kernel against a fixed K×K one per channel",
         ),
         Network(
             "conv_matched_params",

@@ -241,10 +241,10 @@ def test_controls_table_compares_the_rednet_with_each_control_it_has():
     runs += [protocol_record("rednet_conv_control", s, 0.99 + s / 1000) for s in range(2)]
     table = comparison.controls_table(runs)
     assert (
-        "| MNIST | rednet_depthwise_control | the generated, per-pixel kernel against a static KxK one per "
+        "| MNIST | rednet_depthwise_control | the generated, per-pixel kernel against a fixed K×K one per "
         "channel | +1.00 | +0.77 to +1.23 | 3 seeds | <0.001 | 0.001 | ahead by 1.00 points |" in table
     )
-    conv_row = "| MNIST | rednet_conv_control | involution against a 3x3 convolution, everything else equal |"
+    conv_row = "| MNIST | rednet_conv_control | involution against a 3×3 convolution, everything else equal |"
     assert f"{conv_row} +0.05 |" in table
     assert "3 and 2 seeds" not in table and "2 and 3 seeds" in table
     assert "conv_matched_params" not in table  # no records of it: no row
@@ -254,7 +254,7 @@ def test_controls_table_compares_the_rednet_with_each_control_it_has():
         )
     on_validation = comparison.controls_table(runs, key="validation_accuracy")
     assert (
-        "| MNIST | rednet_depthwise_control | the generated, per-pixel kernel against a static KxK one per "
+        "| MNIST | rednet_depthwise_control | the generated, per-pixel kernel against a fixed K×K one per "
         in (on_validation)
     )
     assert "| +0.00 | -0.23 to +0.23 | 3 seeds |" in on_validation
@@ -281,7 +281,7 @@ def test_findings_read_the_controls_table_out_per_control():
     runs += [protocol_record("rednet", s, 0.991 - s / 1000, "cifar10") for s in range(3)]
     runs += [protocol_record("conv_matched_params", 0, 0.5)]
     assert comparison.findings(runs).splitlines() == [
-        "- **The generated, per-pixel kernel against a static KxK one per channel** "
+        "- **The generated, per-pixel kernel against a fixed K×K one per channel** "
         "(`rednet_depthwise_control`): the RedNet is ahead by 1.00 points on MNIST (survives Holm's "
         "correction); cannot be told apart from it on CIFAR-10 with 3 seeds (they would detect 0.30 points "
         "80% of the time).",
@@ -308,6 +308,12 @@ def test_the_results_page_shows_the_protocol_tables_of_the_committed_runs_and_th
     readme = (ROOT / "README.md").read_text()
     assert f"<!-- headline:start -->\n{headline}\n<!-- headline:end -->" in readme
     assert headline.count("\n- ") == 3  # four sentences, each from the records
+    protocol = records.at_width(runs)
+    params = lambda d, m: next(r["params"] for r in protocol if (r["dataset"], r["model"]) == (d, m))  # noqa: E731
+    fewer = [params(d, "conv_baseline") / params(d, "involution_swap") for d in models.INPUT_SHAPES]
+    assert f"{min(fewer):.0f}–{max(fewer):.0f}× fewer parameters" in headline
+    floors = [comparison.step_ratios(row)[3] for row in steps["rows"] if row["model"] == "rednet"]
+    assert f"with an involution op that costs nothing, still {min(floors):.2f}–{max(floors):.2f}×" in headline
     for table in (comparison.controls_table(runs, key="validation_accuracy"),):
         assert table in page
     found = frontier.verdicts(runs, steps)
@@ -316,13 +322,11 @@ def test_the_results_page_shows_the_protocol_tables_of_the_committed_runs_and_th
     for cost in frontier.COSTS:
         more, less = (frontier.found_where(found, cost, where) or "none" for where in ("above", "below"))
         assert f"more accurate than {more}, and less accurate than {less}" in headline
-    assert (
-        f"the {len(findings)} findings that survive Holm's correction among the {len(adjusted)}" in headline
-    )
+    assert f"the {len(findings)} findings after Holm's correction among {len(adjusted)} verdicts" in headline
     outside = sum(v.reason.startswith(frontier.OUTSIDE) for v in found)
     waiting = len(found) - len(adjusted) - outside
     assert (f"{waiting} more comparisons wait for runs" in headline) == (waiting > 0)
-    assert f"{outside} comparisons lie outside the costs a control's widths span" in headline
+    assert f"{outside} lie outside a control's widths and get no verdict" in headline
 
 
 @pytest.mark.committed_results

@@ -116,7 +116,7 @@ def test_the_frontier_draws_a_curve_per_family_through_its_widths_and_says_when_
     assert len(fig.axes) == 6 and fig.axes[0].get_title() == "MNIST: accuracy against parameters"
     rednet_curve = next(line for line in fig.axes[4].lines if line.get_label() == "RedNet (involution)")
     assert len(rednet_curve.get_xdata()) == 2  # CIFAR-10's RedNet at widths 1 and 2
-    conv_curve = next(line for line in fig.axes[4].lines if line.get_label().startswith("3x3"))
+    conv_curve = next(line for line in fig.axes[4].lines if line.get_label().startswith("3×3"))
     assert len(conv_curve.get_xdata()) == 3  # and conv_matched_params on the convolution curve
     assert "step times not measured yet" in texts(fig)
     single = [dict(r, width=0.5, params=r["params"] // 4, seed=0) for r in wider if r["seed"] == 0]
@@ -134,7 +134,7 @@ def test_the_frontier_draws_a_curve_per_family_through_its_widths_and_says_when_
     assert measured.axes[1].get_xlabel() == "ms per training step, a test machine (log scale)"
     assert list(measured.axes[1].lines[0].get_xdata()) == pytest.approx([10.0, 20.0])
     legend = [t.get_text() for t in measured.legends[0].get_texts()]
-    assert "3x3 convolution control (with conv_matched_params)" in legend  # the curve's fixed-width point
+    assert "3×3 convolution control (with conv_matched_params)" in legend  # the curve's fixed-width point
 
 
 @pytest.mark.committed_results
