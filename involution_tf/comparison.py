@@ -1,7 +1,7 @@
 """The convolution-vs-involution comparison, read from result records: tables, ratios and verdicts.
 
 The records are what :func:`involution_tf.training.train_and_evaluate` wrote: ``results/runs.json`` for
-the validation protocol's runs (every network, three seeds), ``results/comparison.json`` for the earlier
+the validation protocol's runs (every network, three seeds or more), ``results/comparison.json`` for the earlier
 single runs. Nothing here measures or types a figure of ours; the student study's own figures, which the
 tables put beside ours, are quoted from its presentation in :data:`STUDY`.
 
@@ -51,6 +51,7 @@ __all__ = [
     "compare",
     "control_differences",
     "holm_adjusted",
+    "seed_counts",
     "seeds_phrase",
     "findings",
     "runs_table",
@@ -414,10 +415,16 @@ def holm_adjusted(differences: dict) -> dict:
     return dict(zip(tested, holm(list(tested.values()))))
 
 
+def seed_counts(records: Iterable[dict], comparisons: Iterable[tuple[str, str]]) -> list[int]:
+    """How many runs the RedNet and each control have in ``comparisons`` of (dataset, control), each
+    count once, smallest first."""
+    records = list(records)
+    return sorted({len(_accuracies(records, d, m)) for d, control in comparisons for m in (REDNET, control)})
+
+
 def seeds_phrase(records: Iterable[dict], dataset: str, control: str) -> str:
     """ "n seeds" or "n and m seeds": how many runs the RedNet and ``control`` have on ``dataset``."""
-    counts = {len(_accuracies(list(records), dataset, m)) for m in (REDNET, control)}
-    return " and ".join(map(str, sorted(counts))) + " seeds"
+    return " and ".join(map(str, seed_counts(records, [(dataset, control)]))) + " seeds"
 
 
 def controls_table(records: Iterable[dict], key: str = "test_accuracy") -> str:

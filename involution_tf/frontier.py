@@ -346,7 +346,7 @@ def found_where(found: Sequence[Verdict], cost: str, where: str) -> str:
     for (control, w), names in datasets.items():
         controls.setdefault((w, _listed(names)), []).append(FAMILIES[control])
     return "; ".join(
-        (f"the {names[0]}'s curve" if len(names) == 1 else f"the curves of the {_listed(names, 'the ')}")
+        (f"the curve of the {names[0]}" if len(names) == 1 else f"the curves of the {_listed(names, 'the ')}")
         + f" at {'width' if ' and ' not in w else 'widths'} {w} on {on}"
         for (w, on), names in controls.items()
     )
