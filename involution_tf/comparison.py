@@ -1,9 +1,9 @@
 """The convolution-vs-involution comparison, read from result records: tables, ratios and verdicts.
 
 The records are what :func:`involution_tf.training.train_and_evaluate` wrote: ``results/runs.json`` for
-the validation protocol's runs (every network, three seeds or more), ``results/comparison.json`` for the earlier
-single runs. Nothing here measures or types a figure of ours; the student study's own figures, which the
-tables put beside ours, are quoted from its presentation in :data:`STUDY`.
+the validation protocol's runs (every network, three seeds or more), ``results/comparison.json`` for the
+earlier single runs. Nothing here measures or types a figure of ours; the student study's own figures, which
+the tables put beside ours, are quoted from its presentation in :data:`STUDY`.
 
     python -m involution_tf compare [--results FILE] [--runs FILE]
 
