@@ -308,10 +308,11 @@ def plot_frontier(records: Sequence[dict], steps: dict | None = None):
     """The paper's Figure 1 at the course's scale: test accuracy against parameters and against measured
     ms per training step (both log scale), one row per dataset, one curve per family through the means of
     its widths, every run a faint point; a width with fewer than three runs is a hollow marker, joined by a
-    dotted line only. The step
-    axis names the machine that timed the steps; a panel without step times says so."""
+    dotted line only, and the legend explains it only when one is drawn. The step axis names the machine
+    that timed the steps; a panel without step times says so."""
     datasets = [d for d in DATASET_NAMES if any(r["dataset"] == d for r in records)]
     fig, axes = plt.subplots(len(datasets), 2, figsize=(11, 3.6 * len(datasets)), squeeze=False)
+    hollow = False
     for row, dataset in zip(axes, datasets):
         families = frontier.points(records, dataset, steps)
         for ax, cost in zip(row, frontier.COSTS):
@@ -342,6 +343,7 @@ def plot_frontier(records: Sequence[dict], steps: dict | None = None):
                 )
                 for p in located:  # filled: a mean of three runs or more; hollow: fewer so far
                     filled = len(p.accuracies) >= 3
+                    hollow = hollow or not filled
                     ax.plot(
                         p.cost(cost),
                         100 * np.mean(p.accuracies),
@@ -367,17 +369,18 @@ def plot_frontier(records: Sequence[dict], steps: dict | None = None):
         )
         for f in frontier.FAMILIES
     ]
-    handles.append(
-        matplotlib.lines.Line2D(
-            [],
-            [],
-            color="0.4",
-            marker="o",
-            mfc="white",
-            ls="none",
-            label="fewer than three runs so far (dotted line)",
+    if hollow:
+        handles.append(
+            matplotlib.lines.Line2D(
+                [],
+                [],
+                color="0.4",
+                marker="o",
+                mfc="white",
+                ls="none",
+                label="fewer than three runs so far (dotted line)",
+            )
         )
-    )
     fig.legend(handles=handles, loc="upper center", ncol=4, fontsize=8, bbox_to_anchor=(0.5, 1.0))
     fig.tight_layout(rect=(0, 0, 1, 0.97))
     return fig

@@ -128,6 +128,9 @@ def test_the_frontier_draws_a_curve_per_family_through_its_widths_and_says_when_
         if line.get_linestyle() == ":" and line.get_color() == solid.get_color()
     ]
     assert len(solid.get_xdata()) == 2 and len(dotted.get_xdata()) == 3
+    hollow_entry = "fewer than three runs so far (dotted line)"
+    assert hollow_entry in [t.get_text() for t in partial.legends[0].get_texts()]
+    assert hollow_entry not in [t.get_text() for t in fig.legends[0].get_texts()]  # every width has 3 runs
     steps = {"sweep": [dict(dataset="mnist", model="rednet", width=w, seconds=0.01 * w) for w in (1.0, 2.0)]}
     steps["device"] = "CPU: a test machine"
     measured = plotting.plot_frontier(runs + wider, steps)
