@@ -108,28 +108,33 @@ def jobs(
 
 
 def added_jobs(records: Sequence[dict]) -> list[Job]:
-    """The next round of added CIFAR-10 seeds (see the module docstring): the RedNet and every control
-    whose Welch 95% interval against it (:func:`~involution_tf.comparison.difference`) is still wider than
-    ± :data:`TARGET_HALF_WIDTH`, each at its next seed, while it has fewer than :data:`MAX_SEEDS` runs."""
+    """The next round of added CIFAR-10 seeds (see the module docstring): each control whose Welch 95%
+    interval against the RedNet (:func:`~involution_tf.comparison.difference`) is still wider than
+    ± :data:`TARGET_HALF_WIDTH`, at its next seed while it has fewer than :data:`MAX_SEEDS` runs, and the
+    RedNet at that seed if it lacks it. A control is judged against the RedNet's runs of its own seeds, so
+    that a round stopped halfway (the RedNet's new seed trained, a control's not) is finished as it began."""
+    rednet = _by_seed(records, models.REDNET)
+    chosen: list[Job] = []
+    for control in models.CONTROLS:
+        theirs = _by_seed(records, control)
+        unpaired = [Job(ADDED_SEEDS_DATASET, models.REDNET, s) for s in theirs if s not in rednet]
+        if unpaired or not 2 <= len(theirs) < MAX_SEEDS:
+            chosen += unpaired
+            continue
+        paired = [rednet[s] for s in theirs]
+        if comparison.difference(paired, list(theirs.values())).noise > 100 * TARGET_HALF_WIDTH:
+            chosen += [Job(ADDED_SEEDS_DATASET, m, len(theirs)) for m in (models.REDNET, control)]
+    wanted = dict.fromkeys(job for job in chosen if job.model != models.REDNET or job.seed not in rednet)
+    return sorted(wanted, key=lambda job: job.model != models.REDNET)  # the RedNet first, each job once
 
-    def seeds_of(model: str) -> list[float]:
-        return [
-            r["test_accuracy"]
-            for r in at_width(records)
-            if (r["dataset"], r["model"]) == (ADDED_SEEDS_DATASET, model)
-        ]
 
-    rednet = seeds_of(models.REDNET)
-    wide = [
-        control
-        for control in models.CONTROLS
-        if (theirs := seeds_of(control))
-        and len(rednet) >= 2
-        and comparison.difference(rednet, theirs).noise > 100 * TARGET_HALF_WIDTH
-        and min(len(rednet), len(theirs)) < MAX_SEEDS
-    ]
-    chosen = ([models.REDNET] if wide else []) + wide
-    return [Job(ADDED_SEEDS_DATASET, m, len(seeds_of(m))) for m in chosen if len(seeds_of(m)) < MAX_SEEDS]
+def _by_seed(records: Sequence[dict], model: str) -> dict[int, float]:
+    """The test accuracies of ``model``'s width-1 runs on :data:`ADDED_SEEDS_DATASET`, by seed."""
+    return {
+        r["seed"]: r["test_accuracy"]
+        for r in at_width(records)
+        if (r["dataset"], r["model"]) == (ADDED_SEEDS_DATASET, model)
+    }
 
 
 def missing(results: str | os.PathLike, wanted: Sequence[Job]) -> list[Job]:

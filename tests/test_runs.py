@@ -45,8 +45,18 @@ def test_seeds_are_added_to_the_rednet_and_each_control_until_its_interval_is_na
     ]
     # At MAX_SEEDS runs a side, no more, however wide the interval.
     capped = [*_cifar("rednet", loose * 3)[: runs.MAX_SEEDS], *_cifar("conv_matched_params", loose * 3)]
-    assert runs.added_jobs(capped) == []
+    assert runs.added_jobs(capped[: 2 * runs.MAX_SEEDS]) == []
     assert runs.added_jobs(done[:3]) == []  # no control recorded: nothing to compare
+
+
+def test_a_round_stopped_halfway_is_finished_as_it_began():
+    """The RedNet's added seed is trained, a wide control's is not: the control is judged against the
+    RedNet's runs of its own seeds, so the RedNet's new run (which would narrow it) changes nothing."""
+    loose = [0.78, 0.82, 0.80]
+    stopped = [*_cifar("rednet", [0.800, 0.801, 0.802, 0.80]), *_cifar("rednet_depthwise_control", loose)]
+    assert runs.added_jobs(stopped) == [runs.Job("cifar10", "rednet_depthwise_control", 3)]
+    ahead = [*_cifar("rednet", [0.800, 0.801]), *_cifar("rednet_depthwise_control", loose)]
+    assert runs.added_jobs(ahead) == [runs.Job("cifar10", "rednet", 2)]  # the RedNet's missing seed first
 
 
 def test_the_queue_trains_what_is_missing_and_resumes_where_it_stopped(tmp_path):
