@@ -38,6 +38,7 @@ __all__ = [
     "COSTS",
     "Point",
     "points",
+    "points_table",
     "Verdict",
     "verdicts",
     "holm_of",
@@ -111,6 +112,25 @@ def points(records: Iterable[dict], dataset: str, steps: dict | None = None) -> 
             key=lambda p: p.params,
         )
     return families
+
+
+def points_table(records: Iterable[dict], steps: dict | None = None) -> str:
+    """A markdown table of every point the frontier figure draws: each dataset, family and width, with its
+    parameters, its time per training step and its test accuracy as mean (standard deviation, runs), so
+    that each verdict can be checked by hand."""
+    records = list(records)
+    lines = [
+        "| dataset | family | network | parameters | ms per training step | test accuracy |",
+        "|---|---|---|---|---|---|",
+    ]
+    for dataset, name in DATASET_NAMES.items():
+        for family, curve in points(records, dataset, steps).items():
+            for p in curve:
+                ms = "not measured" if p.step_ms is None else f"{p.step_ms:.1f}"
+                accuracy = spread(p.accuracies).percent()
+                row = f"{name} | {FAMILIES[family]} | {p.label} | {p.params:,} | {ms} | {accuracy}"
+                lines.append(f"| {row} |")
+    return "\n".join(lines)
 
 
 def _interpolated(curve: Sequence[Point], cost: str, at: float) -> tuple[float, list, tuple] | str:

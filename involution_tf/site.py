@@ -215,6 +215,8 @@ def results_page(results: Path = RESULTS) -> str:
         frontier.summary(verdicts),
         frontier.findings(verdicts),
         frontier.verdicts_table(verdicts),
+        "Every point of the curves, from which each verdict can be checked by hand:",
+        frontier.points_table(runs, steps),
         frontier.budget(runs, steps),
         "## Training steps, measured interleaved",
         "Each involution network takes training steps in alternation with each of its controls, so that the "

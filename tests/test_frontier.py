@@ -256,6 +256,7 @@ def test_the_results_page_shows_the_frontier_and_its_budget():
     for part in (frontier.summary(found), frontier.findings(found), frontier.verdicts_table(found)):
         assert part in page
     assert frontier.budget(runs, steps) in page
+    assert frontier.points_table(runs, steps) in page
 
 
 @pytest.mark.committed_results
@@ -347,3 +348,16 @@ def test_notebook_04_frontier_conclusions_still_say_what_the_committed_records_s
         "against the 3×3 convolution, only width 1 is compared at both costs",
     ):
         assert claim in notebook, claim
+
+
+def test_the_points_table_lists_every_width_of_every_family_with_its_cost_and_accuracy():
+    rednet = curve("rednet", [(1.0, 20_000, 0.76)])
+    steps = {"sweep": [dict(dataset="cifar10", model="rednet", width=1.0, seconds=0.0123)]}
+    rows = frontier.points_table(rednet + CONV, steps).splitlines()[2:]
+    assert rows == [
+        "| CIFAR-10 | RedNet (involution) | width 1 | 20,000 | 12.3 | 76.00% (sd 0.20, n 3) |",
+        "| CIFAR-10 | 3×3 convolution control | width 0.5 | 10,000 | not measured | 70.00% (sd 0.20, n 3) |",
+        "| CIFAR-10 | 3×3 convolution control | conv_matched_params | 20,000 | not measured "
+        "| 75.00% (sd 0.20, n 3) |",
+        "| CIFAR-10 | 3×3 convolution control | width 1 | 40,000 | not measured | 80.00% (sd 0.20, n 3) |",
+    ]
