@@ -183,6 +183,14 @@ class Verdict:
         return ", ".join(f"{w:.0%} {label}" for label, w in sorted(self.weighed, key=lambda lw: -lw[1]))
 
     @property
+    def repeats_protocol(self) -> bool:
+        """Whether this is, nearly, one of the protocol's comparisons on the same runs: the width-1 RedNet
+        against a curve read at 90% or more from one of the protocol's networks (a control's width 1, or
+        ``conv_matched_params``)."""
+        label, weight = max(self.weighed, key=lambda lw: lw[1], default=("", 0.0))
+        return self.width == 1 and weight >= 0.9 and (label == "width 1" or label in models.CONTROLS)
+
+    @property
     def kind(self) -> str:
         """ "above the frontier", "below the frontier", "cannot be told apart" or "no verdict"."""
         d = self.difference

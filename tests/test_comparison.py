@@ -322,7 +322,17 @@ def test_the_results_page_shows_the_protocol_tables_of_the_committed_runs_and_th
     for dataset, control in found:  # each finding named, in the direction of its difference
         d = differences[dataset, control]
         side = "ahead of" if d.points > 0 else "behind"
-        assert f"{side} `{control}` on {comparison.DATASET_NAMES[dataset]} by {abs(d.points):.2f}" in headline
+        named = f"{side} `{control}` on {comparison.DATASET_NAMES[dataset]} by {abs(d.points):.2f} points"
+        k = models.REDNET_CONFIGS[dataset].kernel_size
+        window = f" (its {k}×{k} involution against 3×3 convolutions)"
+        assert named + (window if k != 3 and control != "rednet_depthwise_control" else "") in headline
+    on_validation = comparison.control_differences(runs, key="validation_accuracy")
+    adjusted_there = comparison.holm_adjusted(on_validation)
+    there = {key for key, d in on_validation.items() if comparison.is_finding(d, adjusted_there[key])}
+    agrees = "on validation accuracy, which no choice saw, the same comparisons are findings."
+    assert (agrees in headline) == (there == set(found))
+    swaps = [comparison.step_ratios(row)[0] for row in steps["rows"] if row["model"] == "involution_swap"]
+    assert f"take {min(swaps):.2f}–{max(swaps):.2f}× their convolution networks' step" in headline
     floors = [comparison.step_ratios(row)[3] for row in steps["rows"] if row["model"] == "rednet"]
     assert f"with an involution op that costs nothing, still {min(floors):.2f}–{max(floors):.2f}×" in headline
     for table in (comparison.controls_table(runs, key="validation_accuracy"),):
@@ -331,9 +341,12 @@ def test_the_results_page_shows_the_protocol_tables_of_the_committed_runs_and_th
     adjusted = frontier.holm_of(found)
     findings = [i for i, p in adjusted.items() if comparison.is_finding(found[i].difference, p)]
     for cost in frontier.COSTS:
-        more, less = (frontier.found_where(found, cost, where) or "none" for where in ("above", "below"))
+        more, less = (frontier.found_where(found, cost, where) for where in ("above", "below"))
+        more, less = more or "no control curve", less or "none"
         assert f"more accurate than {more}, and less accurate than {less}" in headline
     assert f"the {len(findings)} findings after Holm's correction among {len(adjusted)} verdicts" in headline
+    repeated = [v for i, v in enumerate(found) if v.repeats_protocol and i in adjusted and i in findings]
+    assert (f"({len(repeated)} of them, at width 1," in headline) == bool(repeated)
     outside = sum(v.reason.startswith(frontier.OUTSIDE) for v in found)
     waiting = len(found) - len(adjusted) - outside
     assert (f"{waiting} more comparisons wait for runs" in headline) == (waiting > 0)

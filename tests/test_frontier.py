@@ -33,6 +33,8 @@ def test_the_control_is_interpolated_in_log_parameters_between_its_neighbouring_
     at_matched = found[1.0, "convolution", "params"]  # exactly on conv_matched_params: no interpolation
     assert at_matched.difference.points == pytest.approx(1.0)
     assert at_matched.control_here == "100% conv_matched_params"
+    assert at_matched.repeats_protocol  # the protocol's comparison with conv_matched_params, nearly
+    assert not found[2.0, "convolution", "params"].repeats_protocol
     assert found[2.0, "convolution", "params"].kind == "no verdict"  # wider than the widest control
     assert found[0.5, "convolution", "params"].words() == frontier.OUTSIDE + " recorded so far"
     assert found[1.0, "convolution", "step_ms"].words() == "no verdict: step time not measured"
@@ -54,6 +56,7 @@ def test_halfway_in_log_parameters_the_interpolated_mean_halves_the_variance_of_
     assert v.difference.noise == pytest.approx(comparison.t_quantile(0.975, df) * se)
     assert v.kind == "above the frontier" and v.seeds == 3
     assert set(v.control_here.split(", ")) == {"50% conv_matched_params", "50% width 1"}
+    assert not v.repeats_protocol  # half one network, half another: a comparison of its own
 
 
 def test_a_difference_inside_the_noise_says_what_the_runs_could_detect():
