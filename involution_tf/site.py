@@ -170,6 +170,9 @@ def _speed_line(steps: dict) -> str:
     )
 
 
+_SIDES = ("above", "below")
+
+
 def _frontier_line(runs: list[dict], steps: dict) -> str:
     """The frontier's findings (after Holm's correction): at each cost, which control curves the RedNet is
     more and less accurate than, at which widths and on which datasets; then how many verdicts are no
@@ -181,9 +184,9 @@ def _frontier_line(runs: list[dict], steps: dict) -> str:
     outside = sum(v.reason.startswith(frontier.OUTSIDE) for v in found)
     findings = sum(comparison.is_finding(found[i].difference, p) for i, p in adjusted.items())
 
-    def at(cost: str) -> str:
-        more, less = (frontier.found_where(found, cost, where) for where in ("above", "below"))
-        return f"more accurate than {more or 'no control curve'}, and less accurate than {less or 'none'}"
+    def at(cost: str) -> str:  # the findings above and below the control curves at equal ``cost``
+        more, less = (frontier.found_where(found, cost, side) or "no control curve" for side in _SIDES)
+        return f"more accurate than {more}, and less accurate than {less}"
 
     repeated = sum(
         v.repeats_protocol and comparison.is_finding(v.difference, adjusted[i])
