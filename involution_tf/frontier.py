@@ -361,7 +361,8 @@ def findings(found: Sequence[Verdict]) -> str:
 def found_where(found: Sequence[Verdict], cost: str, where: str) -> str:
     """The curves the RedNet is ``where`` ("above" or "below") at equal ``cost``, findings only (after
     Holm's correction over ``found``), grouped by widths and datasets: "the curves of the 3x3 convolution
-    control and the depthwise control (fixed K×K) at width 0.5 on MNIST and CIFAR-10"; "" if none."""
+    control and the depthwise control (fixed K×K) at width 0.5 on MNIST and CIFAR-10, and the curve of ...";
+    "" if none."""
     adjusted = holm_of(found)
     widths: dict[tuple[str, str], list[str]] = {}
     for i, v in enumerate(found):
@@ -373,7 +374,7 @@ def found_where(found: Sequence[Verdict], cost: str, where: str) -> str:
     controls: dict[tuple[str, str], list[str]] = {}
     for (control, w), names in datasets.items():
         controls.setdefault((w, _listed(names)), []).append(FAMILIES[control])
-    return "; ".join(
+    return ", and ".join(
         (f"the curve of the {names[0]}" if len(names) == 1 else f"the curves of the {_listed(names, 'the ')}")
         + f" at {'width' if ' and ' not in w else 'widths'} {w} on {on}"
         for (w, on), names in controls.items()

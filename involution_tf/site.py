@@ -82,8 +82,9 @@ def _study_line(protocol: list[dict]) -> str:
     return (
         "- **The student study's ranking reproduces.** Its involution networks trail its convolution "
         f"networks by {min(gaps):.0f}–{max(gaps):.0f} points. They also have {min(fewer):.0f}–"
-        f"{max(fewer):.0f}× fewer parameters and never mix channels (the paper's networks do); these "
-        "runs cannot tell which of the two causes the gap."
+        f"{max(fewer):.0f}× fewer parameters, and no layer of theirs mixes channels: they carry the image's "
+        f"{'–'.join(map(str, _channels()))} channels throughout (the paper's RedNet mixes channels with 1×1 "
+        "convolutions around each involution). These runs cannot tell which of the two causes the gap."
     )
 
 
@@ -108,7 +109,7 @@ def _protocol_line(protocol: list[dict]) -> str:
         f"(`rednet_conv_control`, {min(times):.1f}–{max(times):.1f}× its parameters), a fixed K×K depthwise "
         "one (`rednet_depthwise_control`), and a narrower convolution network of about its parameters "
         f"(`conv_matched_params`, {100 * min(more):.0f}–{100 * max(more):.0f}% more). In {untold} of "
-        f"{len(differences)} comparisons the two networks cannot be told apart with "
+        f"{len(differences)} comparisons the two networks cannot be told apart (not the same as equal) with "
         f"{'–'.join(map(str, sorted({seeds[0], seeds[-1]})))} seeds a network (these runs would catch a true "
         f"difference of roughly {_detectable(differences)} 80% of the time)"
         + (f", {welch_only} differ by Welch's test alone, not after Holm's correction" if welch_only else "")
@@ -116,7 +117,7 @@ def _protocol_line(protocol: list[dict]) -> str:
         f"{_widest(differences)} The RedNet's design was tuned on test accuracy before these runs (notebook "
         "04's appendix); on validation accuracy, which no choice saw, "
         + (
-            "the same comparisons are findings."
+            f"the same {len(found)} comparisons, and no others, are findings."
             if set(on_validation) == set(found)
             else f"{len(set(on_validation) & set(found))} of these findings hold and "
             f"{len(set(on_validation) - set(found))} others appear."
@@ -146,6 +147,13 @@ def _told(finding: tuple) -> str:
     )
 
 
+def _channels() -> list[int]:
+    """The images' channel counts over the datasets: [1, 3]."""
+    from involution_tf import comparison, models
+
+    return sorted({models.input_shape(d)[-1] for d in comparison.DATASET_NAMES})
+
+
 def _speed_line(steps: dict) -> str:
     """The RedNet's step against its controls', with the zero-cost-op floor; the study's networks beside."""
     from involution_tf import comparison, frontier, models
@@ -158,19 +166,16 @@ def _speed_line(steps: dict) -> str:
             floors.append(step[3])
         elif models.network(row["model"]).family == "study":
             swaps.append(step[0])
-    channels = sorted({models.input_shape(d)[-1] for d in comparison.DATASET_NAMES})
     return (
         f"- **On a CPU, the {frontier.cpu_name(steps.get('device', 'unnamed'))}, the RedNet's involution "
-        f"costs time.** Its training step, as Keras's `fit` runs it, takes {min(ratios):.2f}–"
+        f"costs time.** Its training step, as Keras's `fit` runs it and timed in alternation with each "
+        f"control's, takes {min(ratios):.2f}–"
         f"{max(ratios):.2f}× as long as each of its controls'; with an involution op that costs nothing, "
         f"still {min(floors):.2f}–{max(floors):.2f}×: what surrounds the op, its kernel generator, takes the "
         "time more than the op itself. (The study's involution networks take "
         f"{min(swaps):.2f}–{max(swaps):.2f}× their convolution networks' step, carrying "
-        f"{'–'.join(map(str, channels))} channels.)"
+        f"{'–'.join(map(str, _channels()))} channels.)"
     )
-
-
-_SIDES = ("above", "below")
 
 
 def _frontier_line(runs: list[dict], steps: dict) -> str:
@@ -185,8 +190,10 @@ def _frontier_line(runs: list[dict], steps: dict) -> str:
     findings = sum(comparison.is_finding(found[i].difference, p) for i, p in adjusted.items())
 
     def at(cost: str) -> str:  # the findings above and below the control curves at equal ``cost``
-        more, less = (frontier.found_where(found, cost, side) or "no control curve" for side in _SIDES)
-        return f"more accurate than {more}, and less accurate than {less}"
+        more, less = (frontier.found_where(found, cost, side) for side in ("above", "below"))
+        above = f"more accurate than {more}" if more else "not found more accurate than any control curve"
+        below = f"less accurate than {less}" if less else "not found less accurate than any"
+        return f"{above}, and {below}"
 
     repeated = sum(
         v.repeats_protocol and comparison.is_finding(v.difference, adjusted[i])
@@ -203,8 +210,8 @@ def _frontier_line(runs: list[dict], steps: dict) -> str:
         f"`fit` runs it, timed on the {cpu} — it is {at('step_ms')}. These are the {findings} findings "
         f"after Holm's correction among {len(adjusted)} verdicts"
         + (
-            f" ({repeated} of them, at width 1, {'reads' if repeated == 1 else 'read'} a protocol network at "
-            "90% or more: a protocol finding again, on the same runs)"
+            f" ({repeated} of them {'compares' if repeated == 1 else 'compare'} nearly the same two networks "
+            "as a protocol comparison, on the same runs: no new evidence)"
             if repeated
             else ""
         )

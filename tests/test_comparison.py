@@ -313,6 +313,8 @@ def test_the_results_page_shows_the_protocol_tables_of_the_committed_runs_and_th
     params = lambda d, m: next(r["params"] for r in protocol if (r["dataset"], r["model"]) == (d, m))  # noqa: E731
     fewer = [params(d, "conv_baseline") / params(d, "involution_swap") for d in models.INPUT_SHAPES]
     assert f"{min(fewer):.0f}–{max(fewer):.0f}× fewer parameters" in headline
+    channels = sorted({models.input_shape(d)[-1] for d in models.INPUT_SHAPES})
+    assert f"they carry the image's {channels[0]}–{channels[-1]} channels throughout" in headline
     doubled = [params(d, "rednet_conv_control") / params(d, "rednet") for d in models.INPUT_SHAPES]
     assert f"(`rednet_conv_control`, {min(doubled):.1f}–{max(doubled):.1f}× its parameters)" in headline
     differences = comparison.control_differences(runs)
@@ -329,7 +331,7 @@ def test_the_results_page_shows_the_protocol_tables_of_the_committed_runs_and_th
     on_validation = comparison.control_differences(runs, key="validation_accuracy")
     adjusted_there = comparison.holm_adjusted(on_validation)
     there = {key for key, d in on_validation.items() if comparison.is_finding(d, adjusted_there[key])}
-    agrees = "on validation accuracy, which no choice saw, the same comparisons are findings."
+    agrees = f"which no choice saw, the same {len(found)} comparisons, and no others, are findings."
     assert (agrees in headline) == (there == set(found))
     swaps = [comparison.step_ratios(row)[0] for row in steps["rows"] if row["model"] == "involution_swap"]
     assert f"take {min(swaps):.2f}–{max(swaps):.2f}× their convolution networks' step" in headline
@@ -342,11 +344,12 @@ def test_the_results_page_shows_the_protocol_tables_of_the_committed_runs_and_th
     findings = [i for i, p in adjusted.items() if comparison.is_finding(found[i].difference, p)]
     for cost in frontier.COSTS:
         more, less = (frontier.found_where(found, cost, where) for where in ("above", "below"))
-        more, less = more or "no control curve", less or "no control curve"
-        assert f"more accurate than {more}, and less accurate than {less}" in headline
+        above = f"more accurate than {more}" if more else "not found more accurate than any control curve"
+        below = f"less accurate than {less}" if less else "not found less accurate than any"
+        assert f"{above}, and {below}" in headline
     assert f"the {len(findings)} findings after Holm's correction among {len(adjusted)} verdicts" in headline
     repeated = [v for i, v in enumerate(found) if v.repeats_protocol and i in adjusted and i in findings]
-    assert (f"({len(repeated)} of them, at width 1," in headline) == bool(repeated)
+    assert (f"({len(repeated)} of them compare" in headline) == bool(repeated)
     outside = sum(v.reason.startswith(frontier.OUTSIDE) for v in found)
     waiting = len(found) - len(adjusted) - outside
     assert (f"{waiting} more comparisons wait for runs" in headline) == (waiting > 0)
@@ -373,10 +376,15 @@ def test_notebook_04_conclusions_still_say_what_the_committed_records_say():
     assert {n for dataset, n in seeds if dataset != "cifar10"} == {3}  # "3 seeds a network on MNIST and ..."
     accuracy = lambda model: comparison._accuracies(runs, "cifar10", model)  # noqa: E731
     added = [len(accuracy(model)) for model in ("rednet", *models.CONTROLS)]
-    assert runs_module.added_jobs(runs) == [] and max(added) < runs_module.MAX_SEEDS  # the rule stopped
-    assert len(set(added)) == 1  # "the rule stopped with 7 seeds for each"
     target = 100 * runs_module.TARGET_HALF_WIDTH
     assert all(differences["cifar10", c].noise <= target for c in models.CONTROLS)
+    assert runs_module.added_jobs(runs) == [] and max(added) < runs_module.MAX_SEEDS  # the rule stopped
+    assert len(set(added)) == 1  # "the rule stopped with 7 seeds for each"
+    for k in range(
+        len(runs_module.SEEDS), added[0]
+    ):  # "Every interval stayed wider than that until the seventh seed"
+        first_k = comparison.control_differences([r for r in runs if r["seed"] < k])
+        assert all(first_k["cifar10", c].noise > target for c in models.CONTROLS), k
 
     def detectable(dataset: str) -> str:
         seen = [
