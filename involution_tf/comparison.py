@@ -51,6 +51,7 @@ __all__ = [
     "compare",
     "control_differences",
     "holm_adjusted",
+    "accuracies",
     "seed_counts",
     "seeds_phrase",
     "findings",
@@ -354,7 +355,7 @@ def compare(ours: Sequence[float], theirs: Sequence[float]) -> str:
     return f"{d.verdict} ({interval})"
 
 
-def _accuracies(records: Iterable[dict], dataset: str, model: str, key: str = "test_accuracy") -> list[float]:
+def accuracies(records: Iterable[dict], dataset: str, model: str, key: str = "test_accuracy") -> list[float]:
     """``key`` of every run of ``model`` on ``dataset`` at the protocol's width (1)."""
     return [r[key] for r in at_width(records) if (r["dataset"], r["model"]) == (dataset, model)]
 
@@ -400,9 +401,9 @@ def control_differences(
     records = list(records)
     differences = {}
     for dataset in INPUT_SHAPES:
-        rednet = _accuracies(records, dataset, REDNET, key)
+        rednet = accuracies(records, dataset, REDNET, key)
         for control in CONTROLS:
-            theirs = _accuracies(records, dataset, control, key)
+            theirs = accuracies(records, dataset, control, key)
             if rednet and theirs:
                 differences[dataset, control] = difference(rednet, theirs)
     return differences
@@ -419,7 +420,7 @@ def seed_counts(records: Iterable[dict], comparisons: Iterable[tuple[str, str]])
     """How many runs the RedNet and each control have in ``comparisons`` of (dataset, control), each
     count once, smallest first."""
     records = list(records)
-    return sorted({len(_accuracies(records, d, m)) for d, control in comparisons for m in (REDNET, control)})
+    return sorted({len(accuracies(records, d, m)) for d, control in comparisons for m in (REDNET, control)})
 
 
 def seeds_phrase(records: Iterable[dict], dataset: str, control: str) -> str:

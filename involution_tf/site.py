@@ -61,10 +61,9 @@ def headline(runs: list[dict], steps: dict) -> str:
 
 
 def _mean(protocol: list[dict], dataset: str, model: str) -> float:
-    from involution_tf.comparison import spread
+    from involution_tf.comparison import accuracies, spread
 
-    runs = [r for r in protocol if (r["dataset"], r["model"]) == (dataset, model)]
-    return spread([r["test_accuracy"] for r in runs]).mean
+    return spread(accuracies(protocol, dataset, model)).mean
 
 
 def _params(protocol: list[dict], dataset: str, model: str) -> int:
@@ -187,7 +186,7 @@ def _frontier_line(runs: list[dict], steps: dict) -> str:
     found = frontier.verdicts(runs, steps)
     adjusted = frontier.holm_of(found)
     outside = sum(v.reason.startswith(frontier.OUTSIDE) for v in found)
-    findings = sum(comparison.is_finding(found[i].difference, p) for i, p in adjusted.items())
+    findings = [found[i] for i, p in adjusted.items() if comparison.is_finding(found[i].difference, p)]
 
     def at(cost: str) -> str:  # the findings above and below the control curves at equal ``cost``
         more, less = (frontier.found_where(found, cost, side) for side in ("above", "below"))
@@ -195,11 +194,7 @@ def _frontier_line(runs: list[dict], steps: dict) -> str:
         below = f"less accurate than {less}" if less else "not found less accurate than any"
         return f"{above}, and {below}"
 
-    repeated = sum(
-        v.repeats_protocol and comparison.is_finding(v.difference, adjusted[i])
-        for i, v in enumerate(found)
-        if i in adjusted
-    )
+    repeated = sum(v.repeats_protocol for v in findings)
     cpu = frontier.cpu_name(steps.get("device", "unnamed"))
     waiting = len(found) - len(adjusted) - outside
     return (
@@ -207,7 +202,7 @@ def _frontier_line(runs: list[dict], steps: dict) -> str:
         "trained at widths 0.5, 1 and 2 (their channels times the width; `conv_matched_params` is a fourth "
         "point of the 3×3 curve), and each RedNet compared with each control's curve at the RedNet's own "
         f"cost. At equal parameters, the RedNet is {at('params')}. At equal time per training step — as "
-        f"`fit` runs it, timed on the {cpu} — it is {at('step_ms')}. These are the {findings} findings "
+        f"`fit` runs it, timed on the {cpu} — it is {at('step_ms')}. These are the {len(findings)} findings "
         f"after Holm's correction among {len(adjusted)} verdicts"
         + (
             f" ({repeated} of them {'compares' if repeated == 1 else 'compare'} nearly the same two networks "

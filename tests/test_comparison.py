@@ -370,11 +370,11 @@ def test_notebook_04_conclusions_still_say_what_the_committed_records_say():
     assert len(differences) == 9 and all(adjusted[k] < comparison.ALPHA for k in findings)  # "Both survive"
     assert 0.2 <= differences["mnist", "conv_matched_params"].points <= 0.3  # "a quarter of a point"
     seeds = {
-        (dataset, len(comparison._accuracies(runs, dataset, model)))
+        (dataset, len(comparison.accuracies(runs, dataset, model)))
         for dataset, model in {(r["dataset"], r["model"]) for r in records.at_width(runs)}
     }
     assert {n for dataset, n in seeds if dataset != "cifar10"} == {3}  # "3 seeds a network on MNIST and ..."
-    accuracy = lambda model: comparison._accuracies(runs, "cifar10", model)  # noqa: E731
+    accuracy = lambda model: comparison.accuracies(runs, "cifar10", model)  # noqa: E731
     added = [len(accuracy(model)) for model in ("rednet", *models.CONTROLS)]
     target = 100 * runs_module.TARGET_HALF_WIDTH
     assert all(differences["cifar10", c].noise <= target for c in models.CONTROLS)
@@ -404,7 +404,7 @@ def test_notebook_04_conclusions_still_say_what_the_committed_records_say():
     assert before.verdict == "cannot be told apart"
     then = f"from about {before.points - before.noise:.1f} to {before.points + before.noise:+.1f}"
     rednet, control = (
-        comparison._accuracies(first_seeds, "cifar10", m) for m in (models.REDNET, "rednet_conv_control")
+        comparison.accuracies(first_seeds, "cifar10", m) for m in (models.REDNET, "rednet_conv_control")
     )
     assert min(control) > max(rednet)  # "With their first three seeds a side, every run ... already beat"
     on_validation = comparison.control_differences(runs, key="validation_accuracy")
@@ -425,7 +425,7 @@ def test_notebook_04_conclusions_still_say_what_the_committed_records_say():
         params[d, "conv_matched_params"] / params[d, "rednet"] for d in models.INPUT_SHAPES
     ]
     assert 1.025 <= min(matched_over_rednet) and max(matched_over_rednet) < 1.055  # "3–5% more"
-    mean = lambda d, m: comparison.spread(comparison._accuracies(runs, d, m)).mean  # noqa: E731
+    mean = lambda d, m: comparison.spread(comparison.accuracies(runs, d, m)).mean  # noqa: E731
     study_gap = {d: 100 * (mean(d, "rednet") - mean(d, "conv_baseline")) for d in models.INPUT_SHAPES}
     assert max(abs(study_gap["mnist"]), abs(study_gap["fashion_mnist"])) < 1  # "within a point of it"
     study_size = [params[d, "conv_baseline"] / params[d, "rednet"] for d in models.INPUT_SHAPES]
