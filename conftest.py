@@ -15,7 +15,11 @@ os.environ.setdefault("TF_CPU_ALLOCATOR_USE_BFC", "true")
 
 def pytest_collection_modifyitems(items):
     """nbval's notebook cells are slow; those of a notebook that reads the committed records follow them."""
-    reads_records = {"03_involution_tensorflow.ipynb", "04_dataset_comparison.ipynb"}
+    reads_records = {
+        "03_involution_tensorflow.ipynb",
+        "04_involution_in_a_network.ipynb",
+        "05_how_we_measured.ipynb",
+    }
     for item in items:
         if item.nodeid.startswith("notebooks/"):
             item.add_marker("slow")

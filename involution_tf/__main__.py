@@ -6,8 +6,8 @@
 Each notebook of ``notebooks/`` runs from a fresh kernel into DIR, a new folder (default
 ``reproduced/<mode>-<date>-<time>``; a folder that already holds files is refused, so runs never
 overwrite each other), with the parameters ``quick``, ``retrain`` and ``output_dir=DIR``. By default
-every notebook runs at full size and notebook 04 reads the committed records of the full trainings.
-``--retrain`` makes notebook 04 run its 54 trainings again on the full datasets, hours on a 2-core CPU
+every notebook runs at full size and notebooks 04 and 05 read the committed records of the full trainings.
+``--retrain`` makes notebook 05 run its 54 trainings again on the full datasets, hours on a 2-core CPU
 (the README gives the measured time); it first checks that the datasets are in the cache or can be
 downloaded. ``--quick`` runs everything on small sizes and the committed samples. The committed
 notebooks and records are never written.
@@ -135,7 +135,7 @@ def main(argv=None) -> None:
     mode.add_argument(
         "--retrain",
         action="store_true",
-        help="notebook 04 runs its trainings again on the full datasets (hours on a 2-core CPU)",
+        help="notebook 05 runs its trainings again on the full datasets (hours on a 2-core CPU)",
     )
     run.add_argument(
         "--output", help="a new or empty output folder (default: reproduced/<mode>-<date>-<time>)"

@@ -7,7 +7,7 @@ Counts follow the layers of this package and of Keras exactly (a test checks the
 
 from __future__ import annotations
 
-__all__ = ["conv2d_params", "conv2d_macs", "involution_params", "involution_macs"]
+__all__ = ["conv2d_params", "conv2d_macs", "depthwise_params", "involution_params", "involution_macs"]
 
 
 def _out(size: int, strides: int) -> int:
@@ -22,6 +22,11 @@ def conv2d_params(c_in: int, c_out: int, k: int, bias: bool = True) -> int:
 def conv2d_macs(height: int, width: int, c_in: int, c_out: int, k: int, strides: int = 1) -> int:
     """Multiply-adds of a "same" convolution: every output pixel and channel sums C_in * K^2 products."""
     return _out(height, strides) * _out(width, strides) * c_out * c_in * k * k
+
+
+def depthwise_params(channels: int, k: int, bias: bool = False) -> int:
+    """Weights of a K x K depthwise convolution: one K x K kernel per channel (+ C biases)."""
+    return channels * k * k + (channels if bias else 0)
 
 
 def _reduced(channels: int, reduction_ratio: int) -> int:

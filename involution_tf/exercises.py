@@ -179,10 +179,26 @@ EXERCISES: dict[str, Exercise] = {
             letter for letter, p in zip(_P_VALUES, comparison.holm(list(_P_VALUES.values()))) if p < 0.05
         },
     ),
-    "comparison.depthwise_saving": Exercise(
-        "three parts of the involution layer hold parameters (two 1x1 convolutions, one with a bias, and a "
-        "BatchNorm between them); how many weights does a K x K kernel per channel hold?",
-        expected=lambda: costs.involution_params(32, 3, 4, 2) - 3 * 3 * 32,
+    "network.swap_channels": Exercise(
+        "follow the number of channels from the image through each swapped layer: how many does an "
+        "involution layer output, for how many in?",
+        expected=lambda: "b",
+    ),
+    "network.generator_parameters": Exercise(
+        "count both layers' weights as count_params() does; the generator's first 1x1 convolution maps C "
+        "channels to C / r, and a depthwise convolution holds one K x K kernel per channel.",
+        expected=lambda: costs.involution_params(256, 3, 16, 4) / (3 * 3 * 256),
+        tolerance=0.01,
+    ),
+    "network.depthwise_isolates": Exercise(
+        "list what the two networks share and what differs between their spatial layers; a control "
+        "answers the question of what differs.",
+        expected=lambda: "c",
+    ),
+    "network.floor": Exercise(
+        "the floor is the step with an op that costs nothing: what is left in it, and can any op take "
+        "less time than nothing?",
+        expected=lambda: "d",
     ),
 }
 

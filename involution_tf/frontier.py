@@ -183,14 +183,6 @@ class Verdict:
         return ", ".join(f"{w:.0%} {label}" for label, w in sorted(self.weighed, key=lambda lw: -lw[1]))
 
     @property
-    def repeats_protocol(self) -> bool:
-        """Whether this is, nearly, one of the protocol's comparisons on the same runs: the width-1 RedNet
-        against a curve read at 90% or more from one of the protocol's networks (a control's width 1, or
-        ``conv_matched_params``)."""
-        label, weight = max(self.weighed, key=lambda lw: lw[1], default=("", 0.0))
-        return self.width == 1 and weight >= 0.9 and (label == "width 1" or label in models.CONTROLS)
-
-    @property
     def kind(self) -> str:
         """ "above the frontier", "below the frontier", "cannot be told apart" or "no verdict"."""
         d = self.difference
@@ -356,35 +348,6 @@ def findings(found: Sequence[Verdict]) -> str:
             + (f"; {waiting} no verdict yet." if waiting else ".")
         )
     return "\n".join(lines) if lines else "No runs of the frontier yet."
-
-
-def found_where(found: Sequence[Verdict], cost: str, where: str) -> str:
-    """The curves the RedNet is ``where`` ("above" or "below") at equal ``cost``, findings only (after
-    Holm's correction over ``found``), grouped by widths and datasets: "the curves of the 3x3 convolution
-    control and the depthwise control (fixed K×K) at width 0.5 on MNIST and CIFAR-10, and the curve of ...";
-    "" if none."""
-    adjusted = holm_of(found)
-    widths: dict[tuple[str, str], list[str]] = {}
-    for i, v in enumerate(found):
-        if v.cost == cost and v.kind == f"{where} the frontier" and is_finding(v.difference, adjusted.get(i)):
-            widths.setdefault((v.control, v.dataset), []).append(f"{v.width:g}")
-    datasets: dict[tuple[str, str], list[str]] = {}
-    for (control, dataset), w in widths.items():
-        datasets.setdefault((control, " and ".join(w)), []).append(DATASET_NAMES[dataset])
-    controls: dict[tuple[str, str], list[str]] = {}
-    for (control, w), names in datasets.items():
-        controls.setdefault((w, _listed(names)), []).append(FAMILIES[control])
-    return ", and ".join(
-        (f"the curve of the {names[0]}" if len(names) == 1 else f"the curves of the {_listed(names, 'the ')}")
-        + f" at {'width' if ' and ' not in w else 'widths'} {w} on {on}"
-        for (w, on), names in controls.items()
-    )
-
-
-def _listed(items: Sequence[str], article: str = "") -> str:
-    """ "A", "A and B", "A, B and C" (each but the first after ``article``)."""
-    items = [items[0], *(article + item for item in items[1:])]
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 # The longest a training of the sweep may take on the course's 2-core CPU: a wider network is too large

@@ -170,7 +170,7 @@ class RedNetConfig:
     (16 channels per kernel, reduction to a quarter) is sized for 64-512 channels; these networks have
     16-64, so they reduce to half and, on Fashion-MNIST and CIFAR-10, share a kernel among 4 channels.
     ``static_kernel_init`` starts each kernel as a random static one plus a smaller dynamic part (see
-    ``_involution``); the CIFAR-10 network uses it. Notebook 04's appendix gives how each choice was made.
+    ``_involution``); the CIFAR-10 network uses it. Notebook 05's appendix gives how each choice was made.
     """
 
     stem: int

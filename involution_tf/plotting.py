@@ -24,7 +24,6 @@ __all__ = [
     "plot_differences",
     "plot_frontier",
     "plot_training_curves",
-    "plot_epoch_times",
     "draw_convolution_at_pixel",
     "draw_involution_at_pixel",
     "draw_weight_sharing",
@@ -152,12 +151,15 @@ def plot_benchmark(record: dict):
             ylabel="below 1: faster than Conv2D (log scale)",
             yscale="log",
         )
+        ax.yaxis.set_major_locator(matplotlib.ticker.LogLocator(subs=(1, 2, 5)))
         ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         ax.set_xticks(np.arange(len(rows)) + 0.4 - width / 2)
         ax.set_xticklabels(labels, fontsize=8)
-    axes[0].legend(fontsize=8)
+    handles, names_shown = axes[0].get_legend_handles_labels()
+    fig.legend(handles, names_shown, loc="lower center", ncol=len(names), fontsize=8)
     fig.suptitle(record["device"], fontsize=9)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
     return fig
 
 
@@ -290,8 +292,9 @@ def plot_differences(records: Sequence[dict]):
         ax.tick_params(axis="x", labelsize=8)
     axes[-1, 0].set_xlabel("RedNet minus control: mean test accuracy, points (whiskers: 95% interval)")
     fig.suptitle(
-        "The RedNet against each control: right of 0, the RedNet is ahead; a filled dot is a finding that "
-        "survives Holm's correction.\nEach dataset on its own scale.",
+        "The RedNet against each control: right of 0, the RedNet is ahead; whiskers that cross 0: the two "
+        "cannot be told apart.\nA filled dot: a difference that holds for all nine comparisons made "
+        "together (notebook 05). Each dataset on its own scale.",
         fontsize=9,
     )
     fig.tight_layout()
@@ -386,77 +389,34 @@ def plot_frontier(records: Sequence[dict], steps: dict | None = None):
     return fig
 
 
-def plot_training_curves(records: Sequence[dict]):
+def plot_training_curves(
+    records: Sequence[dict], networks: Sequence[str] = (models.REDNET, *models.CONTROLS)
+):
     """Accuracy after every epoch on the held-out split (the validation split in the protocol's records,
-    the test set in the earlier ones): one row per dataset, one panel per network, its mean over runs as
-    a line and the runs' range as a band; one legend for all, outside the panels. Each panel's accuracy
-    axis is zoomed on the second half of training, where networks a point apart differ: the first
-    epochs climb from below it."""
-    grouped = _by_dataset(records)
+    the test set in the earlier ones): one panel per dataset, the RedNet and its controls on the same axes,
+    each network's mean over its runs as a line and the runs' range as a band. Each panel's accuracy axis
+    is zoomed on the second half of training, where networks a point apart differ: the first epochs climb
+    from below it."""
+    grouped = _by_dataset([r for r in records if r["model"] in networks])
     held_out = "validation" if all("validation_images" in r for r in records) else "test"
-    networks = [m for m in MODEL_STYLES if any(r["model"] == m for r in records)]
-    fig, axes = plt.subplots(
-        len(grouped), len(networks), figsize=(2.6 * len(networks), 2.3 * len(grouped)), squeeze=False
-    )
-    for row, (dataset, runs) in zip(axes, grouped.items()):
-        for ax, model in zip(row, networks):
+    fig, axes = plt.subplots(1, len(grouped), figsize=(4.4 * len(grouped), 3.6), squeeze=False)
+    for ax, (dataset, runs) in zip(axes[0], grouped.items()):
+        late = []
+        for model in [m for m in networks if any(r["model"] == m for r in runs)]:
             curves = [100 * np.asarray(r["history"]["val_accuracy"]) for r in runs if r["model"] == model]
-            if curves:
-                _curve_panel(ax, np.stack([c[: min(map(len, curves))] for c in curves]), model)
-            ax.set_title(f"{DATASET_NAMES.get(dataset, dataset)}: {model}", fontsize=7)
-        row[0].set_ylabel(f"{held_out} accuracy (%)", fontsize=8)
-    for ax in axes[-1]:
-        ax.set_xlabel("epoch", fontsize=8)
-    handles = [matplotlib.lines.Line2D([], [], color=MODEL_STYLES[m][0], label=m) for m in networks]
-    handles.append(matplotlib.patches.Patch(color="0.6", alpha=0.4, label="range over the runs"))
-    fig.legend(handles=handles, loc="upper center", ncol=len(handles), fontsize=7, bbox_to_anchor=(0.5, 1.0))
-    fig.tight_layout(rect=(0, 0, 1, 0.95))
-    return fig
-
-
-def _curve_panel(ax, stacked: np.ndarray, model: str) -> None:
-    """One network's curves (runs x epochs, in %): the mean and the range, the y axis zoomed on the
-    second half of the epochs."""
-    epochs = np.arange(1, stacked.shape[1] + 1)
-    colour = MODEL_STYLES[model][0]
-    ax.fill_between(epochs, stacked.min(0), stacked.max(0), color=colour, alpha=0.25)
-    ax.plot(epochs, stacked.mean(0), color=colour, label=model)
-    late = stacked[:, stacked.shape[1] // 2 :]
-    margin = max(0.2, 0.1 * (late.max() - late.min()))
-    ax.set_ylim(late.min() - margin, late.max() + margin)
-    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-    ax.tick_params(labelsize=7)
-    ax.grid(True, alpha=0.3)
-
-
-def plot_epoch_times(records: Sequence[dict]):
-    """Seconds per training epoch of every network, grouped by dataset: the mean over a network's runs
-    (each run's median epoch) as a bar, their standard deviation as an error bar."""
-    grouped = _by_dataset(records)
-    networks = [m for m in MODEL_STYLES if any(r["model"] == m for r in records)]
-    fig, ax = plt.subplots(figsize=(9, 3.6))
-    width = 0.8 / len(networks)
-    for n, model in enumerate(networks):
-        times = [[r["seconds_per_epoch"] for r in runs if r["model"] == model] for runs in grouped.values()]
-        ax.bar(
-            np.arange(len(grouped)) + n * width,
-            [np.mean(t) if t else np.nan for t in times],
-            width,
-            yerr=[np.std(t, ddof=1) if len(t) > 1 else 0 for t in times],
-            capsize=3,
-            color=MODEL_STYLES[model][0],
-            alpha=0.85,
-            label=model,
-        )
-    ax.set_xticks(np.arange(len(grouped)) + 0.4 - width / 2)
-    ax.set_xticklabels([DATASET_NAMES.get(d, d) for d in grouped])
-    ax.set(
-        ylabel="seconds per epoch",
-        title="Seconds per training epoch, mean and sd over runs (runs made one after another, "
-        f"on {'; '.join(sorted({r['device'] for r in records}))}: not a speed comparison)",
-    )
-    ax.title.set_fontsize(10)
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+            stacked = np.stack([c[: min(map(len, curves))] for c in curves])
+            epochs = np.arange(1, stacked.shape[1] + 1)
+            colour = MODEL_STYLES[model][0]
+            ax.fill_between(epochs, stacked.min(0), stacked.max(0), color=colour, alpha=0.2)
+            ax.plot(epochs, stacked.mean(0), color=colour, label=f"{model} ({len(curves)} runs)")
+            late.append(stacked[:, stacked.shape[1] // 2 :])
+        low, high = min(x.min() for x in late), max(x.max() for x in late)
+        margin = max(0.2, 0.1 * (high - low))
+        ax.set_ylim(low - margin, high + margin)
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+        ax.set(xlabel="epoch", ylabel=f"{held_out} accuracy (%)", title=DATASET_NAMES.get(dataset, dataset))
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize=8, loc="lower right")
     fig.tight_layout()
     return fig
 

@@ -37,7 +37,6 @@ __all__ = [
     "same_training",
     "width_of",
     "at_width",
-    "replace_section",
     "publish",
     "device_name",
     "memory_device",
@@ -53,7 +52,7 @@ def _course_root() -> Path:
 
 
 COURSE_ROOT = _course_root()
-# The committed records of the full runs, which the README and notebook 04 show.
+# The committed records of the full runs, which notebook 05's appendix shows.
 DEFAULT_RESULTS = COURSE_ROOT / "results" / "comparison.json"
 # The committed interleaved step measurement (python -m involution_tf train-steps --json ...).
 DEFAULT_TRAIN_STEPS = DEFAULT_RESULTS.with_name("train_steps.json")
@@ -164,17 +163,6 @@ def is_committed(path: str | os.PathLike) -> bool:
     """Whether ``path`` is one of the repository's committed records (in results/), which only full runs
     may write."""
     return Path(path).resolve().parent == DEFAULT_RESULTS.parent
-
-
-def replace_section(path: str | os.PathLike, name: str, text: str) -> None:
-    """Replace what stands between ``<!-- name:start -->`` and ``<!-- name:end -->`` in a file."""
-    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
-    content = Path(path).read_text()
-    if start not in content or end not in content:
-        raise ValueError(f"{path} has no {start} ... {end} section to replace.")
-    head, rest = content.split(start, 1)
-    tail = rest.split(end, 1)[1]
-    write_text_atomically(path, f"{head}{start}\n{text}\n{end}{tail}")
 
 
 def publish(report: str, record: dict, json_path: str | None) -> None:

@@ -47,7 +47,16 @@ from involution_tf.comparison import DATASET_NAMES, step_ratios
 from involution_tf.layers import Involution
 from involution_tf.records import measurement, publish
 
-__all__ = ["zero_cost_involution", "time_pair", "SWEEP", "time_sweep", "run", "format_report", "main"]
+__all__ = [
+    "zero_cost_involution",
+    "time_pair",
+    "SWEEP",
+    "time_sweep",
+    "run",
+    "format_report",
+    "ratios_table",
+    "main",
+]
 
 QUICK_BATCH_SIZE = 8
 # Each involution network and the networks it is timed against: its convolution counterpart, and for the
@@ -216,6 +225,20 @@ def format_report(record: dict) -> str:
         lines.append(f"{_pair(row)} {' | '.join(ratios)} |")
     if record.get("sweep"):
         lines += ["", _sweep_table(record["sweep"])]
+    return "\n".join(lines)
+
+
+def ratios_table(record: dict) -> str:
+    """The lesson's table: each involution network's step over its counterpart's as ``fit`` runs them,
+    and the same with a zero-cost involution op (the floor), one row per pair."""
+    lines = [
+        "| dataset | involution network | counterpart | step time, involution / counterpart "
+        "| with an op that costs nothing |",
+        "|---|---|---|---|---|",
+    ]
+    for row in record["rows"]:
+        ratio, *_, floor, _ = step_ratios(row)
+        lines.append(f"{_pair(row)} {ratio:.2f}× | {floor:.2f}× |")
     return "\n".join(lines)
 
 

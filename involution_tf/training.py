@@ -15,7 +15,7 @@ Two recipes, chosen by the model:
   learning rate of 8e-3 then a cosine schedule, label smoothing 0.1, random crops of the 2-pixel padded
   image on MNIST and CIFAR-10 and horizontal flips on CIFAR-10 (a flipped digit is another digit). These
   small networks underfit in the few epochs that fit 15 minutes on a 2-core CPU (15, 12 and 11), so they
-  get no more augmentation than helped. Notebook 04's appendix gives how each choice was made.
+  get no more augmentation than helped. Notebook 05's appendix gives how each choice was made.
 
 A seed does not repeat a training exactly on a CPU: TensorFlow's multi-threaded kernels are not
 deterministic.

@@ -14,7 +14,7 @@ from jupyter_client import KernelManager
 from jupyter_client.kernelspec import KernelSpecManager
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "notebooks" / "04_dataset_comparison.ipynb"
+NOTEBOOK = ROOT / "notebooks" / "04_involution_in_a_network.ipynb"
 REPOSITORY = "https://github.com/involution-course/involution-course"
 COURSE = "/content/involution-course"
 

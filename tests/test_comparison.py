@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from involution_tf import comparison, frontier, models, records, site, training
+from involution_tf import comparison, models, records, site, training
 from involution_tf import runs as runs_module
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -111,13 +111,6 @@ def test_command_prints_every_table(tmp_path, capsys):
     assert comparison.results_table(RUNS) in printed
     assert comparison.runs_table(protocol) in printed and comparison.controls_table(protocol) in printed
     assert comparison.findings(protocol) in printed
-
-
-def test_replace_section_needs_its_markers(tmp_path):
-    readme = tmp_path / "README.md"
-    readme.write_text("no markers here")
-    with pytest.raises(ValueError, match="results:start"):
-        records.replace_section(readme, "results", "table")
 
 
 def test_spread_and_compare_say_whether_a_difference_exceeds_the_runs_spread():
@@ -299,66 +292,22 @@ def test_findings_read_the_controls_table_out_per_control():
 
 
 @pytest.mark.committed_results
-def test_the_results_page_shows_the_protocol_tables_of_the_committed_runs_and_the_readme_its_headline():
+def test_the_results_page_shows_the_protocol_tables_of_the_committed_runs():
     runs = records.load_records(records.DEFAULT_RUNS)
     page = site.results_page()
-    for table in (comparison.runs_table(runs), comparison.controls_table(runs), comparison.findings(runs)):
+    for table in (
+        comparison.runs_table(runs),
+        comparison.controls_table(runs),
+        comparison.controls_table(runs, key="validation_accuracy"),
+        comparison.findings(runs),
+    ):
         assert table in page
-    steps = json.loads(records.DEFAULT_TRAIN_STEPS.read_text())
-    headline = site.headline(runs, steps)
-    readme = (ROOT / "README.md").read_text()
-    assert f"<!-- headline:start -->\n{headline}\n<!-- headline:end -->" in readme
-    assert headline.count("\n- ") == 3  # four sentences, each from the records
-    protocol = records.at_width(runs)
-    params = lambda d, m: next(r["params"] for r in protocol if (r["dataset"], r["model"]) == (d, m))  # noqa: E731
-    fewer = [params(d, "conv_baseline") / params(d, "involution_swap") for d in models.INPUT_SHAPES]
-    assert f"{min(fewer):.0f}–{max(fewer):.0f}× fewer parameters" in headline
-    channels = sorted({models.input_shape(d)[-1] for d in models.INPUT_SHAPES})
-    assert f"they carry the image's {channels[0]}–{channels[-1]} channels throughout" in headline
-    doubled = [params(d, "rednet_conv_control") / params(d, "rednet") for d in models.INPUT_SHAPES]
-    assert f"(`rednet_conv_control`, {min(doubled):.1f}–{max(doubled):.1f}× its parameters)" in headline
-    differences = comparison.control_differences(runs)
-    adjusted = comparison.holm_adjusted(differences)
-    found = [key for key, d in differences.items() if comparison.is_finding(d, adjusted[key])]
-    assert f"told apart from its controls in {len(found)} of {len(differences)} comparisons" in headline
-    for dataset, control in found:  # each finding named, in the direction of its difference
-        d = differences[dataset, control]
-        side = "ahead of" if d.points > 0 else "behind"
-        named = f"{side} `{control}` on {comparison.DATASET_NAMES[dataset]} by {abs(d.points):.2f} points"
-        k = models.REDNET_CONFIGS[dataset].kernel_size
-        window = f" (its {k}×{k} involution against 3×3 convolutions)"
-        assert named + (window if k != 3 and control != "rednet_depthwise_control" else "") in headline
-    on_validation = comparison.control_differences(runs, key="validation_accuracy")
-    adjusted_there = comparison.holm_adjusted(on_validation)
-    there = {key for key, d in on_validation.items() if comparison.is_finding(d, adjusted_there[key])}
-    agrees = f"which no choice saw, the same {len(found)} comparisons, and no others, are findings."
-    assert (agrees in headline) == (there == set(found))
-    swaps = [comparison.step_ratios(row)[0] for row in steps["rows"] if row["model"] == "involution_swap"]
-    assert f"take {min(swaps):.2f}–{max(swaps):.2f}× their convolution networks' step" in headline
-    floors = [comparison.step_ratios(row)[3] for row in steps["rows"] if row["model"] == "rednet"]
-    assert f"with an involution op that costs nothing, still {min(floors):.2f}–{max(floors):.2f}×" in headline
-    for table in (comparison.controls_table(runs, key="validation_accuracy"),):
-        assert table in page
-    found = frontier.verdicts(runs, steps)
-    adjusted = frontier.holm_of(found)
-    findings = [i for i, p in adjusted.items() if comparison.is_finding(found[i].difference, p)]
-    for cost in frontier.COSTS:
-        more, less = (frontier.found_where(found, cost, where) for where in ("above", "below"))
-        above = f"more accurate than {more}" if more else "not found more accurate than any control curve"
-        below = f"less accurate than {less}" if less else "not found less accurate than any"
-        assert f"{above}, and {below}" in headline
-    assert f"the {len(findings)} findings after Holm's correction among {len(adjusted)} verdicts" in headline
-    repeated = [v for i, v in enumerate(found) if v.repeats_protocol and i in adjusted and i in findings]
-    assert (f"({len(repeated)} of them compare" in headline) == bool(repeated)
-    outside = sum(v.reason.startswith(frontier.OUTSIDE) for v in found)
-    waiting = len(found) - len(adjusted) - outside
-    assert (f"{waiting} more comparisons wait for runs" in headline) == (waiting > 0)
-    assert f"{outside} lie outside a control's widths and get no verdict" in headline
 
 
 @pytest.mark.committed_results
-def test_notebook_04_conclusions_still_say_what_the_committed_records_say():
-    """The "What we learn" of notebook 04 is prose: when the records change, this says it must be reread."""
+def test_notebook_05_conclusions_say_what_the_committed_records_say():
+    """The "What the measurements say" of notebook 05 is prose: when the records change, this says it must
+    be reread."""
     runs = records.load_records(records.DEFAULT_RUNS)
     differences = comparison.control_differences(runs)
     adjusted = comparison.holm_adjusted(differences)
@@ -420,11 +369,6 @@ def test_notebook_04_conclusions_still_say_what_the_committed_records_say():
     )
     params = {(r["dataset"], r["model"]): r["params"] for r in records.at_width(runs)}
     depthwise = [f"{differences[d, 'rednet_depthwise_control'].detectable:.2f}" for d in models.INPUT_SHAPES]
-    conv_over_rednet = [params[d, "rednet_conv_control"] / params[d, "rednet"] for d in models.INPUT_SHAPES]
-    matched_over_rednet = [
-        params[d, "conv_matched_params"] / params[d, "rednet"] for d in models.INPUT_SHAPES
-    ]
-    assert 1.025 <= min(matched_over_rednet) and max(matched_over_rednet) < 1.055  # "3–5% more"
     mean = lambda d, m: comparison.spread(comparison.accuracies(runs, d, m)).mean  # noqa: E731
     study_gap = {d: 100 * (mean(d, "rednet") - mean(d, "conv_baseline")) for d in models.INPUT_SHAPES}
     assert max(abs(study_gap["mnist"]), abs(study_gap["fashion_mnist"])) < 1  # "within a point of it"
@@ -456,7 +400,7 @@ def test_notebook_04_conclusions_still_say_what_the_committed_records_say():
     assert all(row["xla_zero_op_seconds"] < row["zero_op_seconds"] for row in conv_rows)  # "XLA is faster"
     assert len(conv_floors) == 3 and min(as_fit_runs_it) > 1  # "the floor is above 1"
     span = lambda values, digits=2: f"{min(values):.{digits}f}–{max(values):.{digits}f}"  # noqa: E731
-    cells = json.loads((ROOT / "notebooks" / "04_dataset_comparison.ipynb").read_text())["cells"]
+    cells = json.loads((ROOT / "notebooks" / "05_how_we_measured.ipynb").read_text())["cells"]
     notebook = " ".join(" ".join("".join(cell["source"]) for cell in cells).split())  # lines joined
     for claim in (
         "On MNIST the RedNet is ahead of the convolution network of equal parameters",
@@ -471,8 +415,6 @@ def test_notebook_04_conclusions_still_say_what_the_committed_records_say():
         f"cannot be told apart from the RedNet (its mean is {-mnist_depthwise.points:.2f} points higher)",
         "the static depthwise control has *fewer* parameters than the RedNet on every dataset",
         f"come down to about the control's time ({span(at_the_faster_setting)}×)",
-        f"the convolution brings {span(conv_over_rednet, 1)} times the RedNet's parameters",
-        "parameter count (3–5% more)",
         f"within a point of it on MNIST and Fashion-MNIST and {study_gap['cifar10']:.0f} points below it on "
         "CIFAR-10",
         f"{detectable('mnist')} points on MNIST, {detectable('fashion_mnist')} on Fashion-MNIST and "

@@ -33,8 +33,6 @@ def test_the_control_is_interpolated_in_log_parameters_between_its_neighbouring_
     at_matched = found[1.0, "convolution", "params"]  # exactly on conv_matched_params: no interpolation
     assert at_matched.difference.points == pytest.approx(1.0)
     assert at_matched.control_here == "100% conv_matched_params"
-    assert at_matched.repeats_protocol  # the protocol's comparison with conv_matched_params, nearly
-    assert not found[2.0, "convolution", "params"].repeats_protocol
     assert found[2.0, "convolution", "params"].kind == "no verdict"  # wider than the widest control
     assert found[0.5, "convolution", "params"].words() == frontier.OUTSIDE + " recorded so far"
     assert found[1.0, "convolution", "step_ms"].words() == "no verdict: step time not measured"
@@ -56,7 +54,6 @@ def test_halfway_in_log_parameters_the_interpolated_mean_halves_the_variance_of_
     assert v.difference.noise == pytest.approx(comparison.t_quantile(0.975, df) * se)
     assert v.kind == "above the frontier" and v.seeds == 3
     assert set(v.control_here.split(", ")) == {"50% conv_matched_params", "50% width 1"}
-    assert not v.repeats_protocol  # half one network, half another: a comparison of its own
 
 
 def test_a_difference_inside_the_noise_says_what_the_runs_could_detect():
@@ -134,25 +131,6 @@ def test_the_findings_read_the_verdicts_out_per_dataset_with_their_widths():
     level = curve("rednet", [(1.0, 20_000, 0.75), (0.5, 10_000, 0.70)])
     assert frontier.findings(frontier.verdicts(level + CONV)).startswith("- **CIFAR-10**: no finding. Of its")
     assert frontier.findings([]) == "No runs of the frontier yet."
-
-
-def test_found_where_groups_the_findings_by_widths_and_datasets_and_names_each_control_curve():
-    rednet = curve("rednet", [(1.0, 20_000, 0.76), (0.5, 10_000, 0.69)])
-    found = frontier.verdicts(rednet + CONV)
-    assert (
-        frontier.found_where(found, "params", "above")
-        == "the curve of the 3×3 convolution control at width 1 on CIFAR-10"
-    )
-    assert frontier.found_where(found, "params", "below") == (
-        "the curve of the 3×3 convolution control at width 0.5 on CIFAR-10"
-    )
-    assert frontier.found_where(found, "step_ms", "below") == ""  # no step times: no verdict, no finding
-    both = rednet + CONV + [dict(r, dataset="mnist") for r in rednet + CONV]
-    assert frontier.found_where(frontier.verdicts(both), "params", "above") == (
-        "the curve of the 3×3 convolution control at width 1 on MNIST and CIFAR-10"
-    )
-    level = curve("rednet", [(1.0, 20_000, 0.7505)], spread=(0.0, 0.02, 0.04))  # cannot be told apart
-    assert frontier.found_where(frontier.verdicts(level + CONV), "params", "above") == ""
 
 
 def test_a_difference_that_fails_holms_correction_is_no_finding_in_the_table_nor_in_the_summary():
@@ -364,7 +342,7 @@ def test_notebook_04_frontier_conclusions_still_say_what_the_committed_records_s
         for cost in frontier.COSTS
     }
     assert compared["params"] & compared["step_ms"] == {1.0}  # "only width 1 is compared at both costs"
-    cells = json.loads((Path(__file__).parents[1] / "notebooks" / "04_dataset_comparison.ipynb").read_text())
+    cells = json.loads((Path(__file__).parents[1] / "notebooks" / "05_how_we_measured.ipynb").read_text())
     notebook = " ".join(" ".join("".join(cell["source"]) for cell in cells["cells"]).split())
     for claim in (
         "more accurate than the 3×3 convolution's curve on MNIST, at widths 1 and 2 (+0.27 and +0.31 points: "

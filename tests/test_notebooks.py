@@ -34,7 +34,7 @@ PACKAGE_NAMES = {
 
 
 def test_the_course_has_its_notebooks_in_order():
-    assert [p.name[:3] for p in NOTEBOOKS] == ["01_", "02_", "03_", "04_"]
+    assert [p.name[:3] for p in NOTEBOOKS] == ["01_", "02_", "03_", "04_", "05_"]
 
 
 def code_cells(path):

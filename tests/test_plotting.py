@@ -68,7 +68,7 @@ def test_record_figures_show_every_run_and_one_legend_entry_per_network():
     studied = {(r["dataset"], r["model"]) for r in runs} & set(comparison.STUDY)
     assert len(studied) == 6  # both of the study's networks on its three datasets: a cross each
     assert sum(len(c.get_offsets()) for ax in fig.axes for c in ax.collections) == len(runs) + len(studied)
-    curves = plotting.plot_training_curves(runs)
+    curves = plotting.plot_training_curves(runs, plotting.MODEL_STYLES)
     assert curves.axes[0].get_ylabel() == "test accuracy (%)"  # the earlier records' per-epoch accuracy
 
 
@@ -141,23 +141,25 @@ def test_the_frontier_draws_a_curve_per_family_through_its_widths_and_says_when_
 
 
 @pytest.mark.committed_results
-def test_training_curves_have_a_panel_per_network_and_a_legend_outside():
+def test_training_curves_have_a_panel_per_dataset_with_the_rednet_and_its_controls():
     runs, _ = _protocol_and_sweep()
     fig = plotting.plot_training_curves(runs)
-    assert len(fig.axes) == 3 * len(models.MODELS)
-    assert fig.axes[0].get_title() == "MNIST: conv_baseline" and fig.legends and not fig.axes[0].get_legend()
-    for ax, line in ((ax, ax.lines[0]) for ax in fig.axes if ax.lines):  # zoomed on the second half
-        mean = line.get_ydata()
+    assert [ax.get_title() for ax in fig.axes] == list(comparison.DATASET_NAMES.values())
+    for ax in fig.axes:
+        legend = [t.get_text().split(" (")[0] for t in ax.get_legend().get_texts()]
+        assert legend == [models.REDNET, *models.CONTROLS]
         low, high = ax.get_ylim()
-        assert low <= min(mean[len(mean) // 2 :]) and max(mean) <= high
-        assert low > mean[0] or mean[0] >= min(mean[len(mean) // 2 :])  # the first epoch climbs from below
+        for line in ax.lines:  # zoomed on the second half of every curve
+            mean = line.get_ydata()
+            assert low <= min(mean[len(mean) // 2 :]) and max(mean) <= high
+            assert low > mean[0] or mean[0] >= min(mean[len(mean) // 2 :])  # the first epoch climbs
 
 
 @pytest.mark.committed_results
 def test_the_benchmark_chart_names_what_the_text_names_and_its_bounds_stand_apart():
     record = json.loads((records.DEFAULT_RESULTS.parent / "benchmark.json").read_text())
     fig = plotting.plot_benchmark(record)
-    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
     assert legend[:2] == ["the op (ops.involution)", "the Keras layer (with phi)"]
     assert [ax.get_title() for ax in fig.axes] == [
         "forward: time / Conv2D's time",

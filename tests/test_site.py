@@ -84,9 +84,9 @@ def test_the_site_has_the_landing_page_the_chapters_and_the_reference_pages(buil
 
 
 def test_the_tables_a_notebook_prints_as_markdown_are_tables_on_the_site(built):
-    """A table a cell displays with ``Markdown(...)`` (notebook 04's verdicts) is an HTML table, never a
+    """A table a cell displays with ``Markdown(...)`` (notebook 05's verdicts) is an HTML table, never a
     paragraph of pipes."""
-    assert (built / "notebooks" / "04_dataset_comparison.html").read_text().count("<table") >= 6
+    assert (built / "notebooks" / "05_how_we_measured.html").read_text().count("<table") >= 6
     for page in (built / "notebooks").glob("*.html"):
         text = page.read_text()
         assert "| dataset |" not in text and "|---|" not in text and "|—|" not in text, page.name

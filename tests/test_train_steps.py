@@ -23,7 +23,7 @@ def test_every_pair_and_every_network_of_the_frontier_is_timed():
 
 @pytest.mark.slow
 def test_quick_run_times_the_pairs_and_reports_the_ratio(tmp_path, capsys, monkeypatch):
-    """One pair and two networks of the sweep (notebook 04's quick mode times them all)."""
+    """One pair and two networks of the sweep (notebook 05's quick mode times them all)."""
     monkeypatch.setattr(train_steps, "PAIRS", (("rednet", "rednet_conv_control"),))
     monkeypatch.setattr(train_steps, "SWEEP", (("rednet", 2.0), ("conv_matched_params", 1.0)))
     out = tmp_path / "steps.json"
