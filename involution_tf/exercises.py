@@ -84,6 +84,35 @@ def _at_pixel_matches(function: Callable, k: int, stride: int, size: tuple, pixe
 _A, _B = [0.990, 0.992, 0.991], [0.985, 0.987, 0.983]  # the runs of the comparison exercises
 # Welch p-values of five comparisons tested together: Holm's correction keeps three of them, Bonferroni's
 # two, no correction all five, and Holm's without its stop at the first failure four.
+def _random_generator_weights(channels: int, k: int, groups: int, rng) -> dict[str, np.ndarray]:
+    reduced = max(1, channels // 2)
+    return {
+        "reduce": rng.standard_normal((channels, reduced)),
+        "gamma": rng.uniform(0.5, 1.5, reduced),
+        "beta": rng.standard_normal(reduced),
+        "mean": rng.standard_normal(reduced),
+        "variance": rng.uniform(0.5, 1.5, reduced),
+        "span": rng.standard_normal((reduced, k * k * groups)),
+        "span_bias": rng.standard_normal(k * k * groups),
+    }
+
+
+def _same_kernel_is_right(answer: Any) -> bool:
+    """``(x, a, b)``: a (1, 8, 8, 4) image that is not constant, and two distinct pixels to which every
+    kernel generator (stride 1) gives the same kernel."""
+    x, a, b = answer
+    x, a, b = np.asarray(x, dtype=np.float64), tuple(a), tuple(b)
+    inside = all(len(p) == 2 and all(0 <= v < 8 for v in p) for p in (a, b))
+    if x.shape != (1, 8, 8, 4) or not inside or a == b or np.ptp(x) == 0:
+        return False
+    for seed in range(3):
+        weights = _random_generator_weights(4, 3, 2, np.random.default_rng(seed))
+        kernels = reference.generate_kernel(x, weights, 3, 2)
+        if not np.allclose(kernels[0][a], kernels[0][b]):
+            return False
+    return True
+
+
 _P_VALUES = {"A": 0.03, "B": 0.001, "C": 0.04, "D": 0.011, "E": 0.003}
 
 
@@ -97,13 +126,16 @@ EXERCISES: dict[str, Exercise] = {
         "'same' padding keeps ceil(size / stride) pixels; the channels are the filters.",
         expected=lambda: (1, 14, 14, 16),
     ),
-    "conv.params": Exercise(
-        "every output channel has a K x K x C_in filter and one bias.",
-        expected=lambda: costs.conv2d_params(24, 48, 5),
+    "conv.receptive_field": Exercise(
+        "each 3 x 3 layer lets an output pixel see one pixel further, on every side, than its input pixels "
+        "saw.",
+        expected=lambda: 1 + 2 * (3 // 2) * 2,
     ),
-    "conv.macs": Exercise(
-        "each output value sums K x K x C_in products.",
-        expected=lambda: costs.conv2d_macs(20, 20, 24, 48, 5),
+    "conv.stacked_or_large": Exercise(
+        "a K x K convolution from C to C channels holds K * K * C * C weights: compare one 5 x 5 with two "
+        "3 x 3.",
+        expected=lambda: costs.conv2d_params(64, 64, 5, False) / (2 * costs.conv2d_params(64, 64, 3, False)),
+        tolerance=0.01,
     ),
     "conv.one_by_one": Exercise(
         "with a 1 x 1 window, what is left of the sum over the window and the input channels?",
@@ -122,9 +154,10 @@ EXERCISES: dict[str, Exercise] = {
         "channels are split into G consecutive blocks of C / G channels.",
         expected=lambda: 37 // (64 // 4),
     ),
-    "involution.params": Exercise(
-        "count the reduce 1x1 convolution (no bias), BatchNorm's four vectors and the span 1x1 convolution.",
-        expected=lambda: costs.involution_params(32, 5, 8, 2),
+    "involution.same_kernel": Exercise(
+        "at stride 1, what does phi read to make the kernel of one pixel, and what must two pixels share for "
+        "every phi to give them one kernel?",
+        test=_same_kernel_is_right,
     ),
     "involution.at_pixel": Exercise(
         "output pixel (i, j) reads the K x K window centred on input pixel (i * stride, j * stride), zero "
@@ -140,10 +173,9 @@ EXERCISES: dict[str, Exercise] = {
         "the stride divides the size rounding up; involution keeps the channels.",
         expected=lambda: (None, 7, 7, 32),
     ),
-    "layer.patch_mebibytes": Exercise(
-        "K x K copies of every input value, 4 bytes each, 2**20 bytes in a MiB.",
-        expected=lambda: 16 * 28 * 28 * 128 * 5 * 5 * 4 / 2**20,
-        tolerance=0.01,
+    "layer.patches_over_kernels": Exercise(
+        "both tensors hold K x K values at every pixel; for how many channels does each hold them?",
+        expected=lambda: 64 // (64 // 16),
     ),
     "layer.kernel_values_per_pixel": Exercise(
         "how many kernels does one output pixel get, and how many values has each?",
@@ -187,7 +219,7 @@ EXERCISES: dict[str, Exercise] = {
     "network.generator_parameters": Exercise(
         "count both layers' weights as count_params() does; the generator's first 1x1 convolution maps C "
         "channels to C / r, and a depthwise convolution holds one K x K kernel per channel.",
-        expected=lambda: costs.involution_params(256, 3, 16, 4) / (3 * 3 * 256),
+        expected=lambda: costs.involution_params(128, 5, 16, 4) / costs.depthwise_params(128, 5),
         tolerance=0.01,
     ),
     "network.depthwise_isolates": Exercise(
@@ -210,7 +242,7 @@ def is_right(name: str, answer: Any) -> bool:
     exercise = EXERCISES[name]
     if exercise.test is not None:
         try:
-            return callable(answer) and exercise.test(answer)
+            return exercise.test(answer)
         except _Unanswered:
             raise
         except Exception:  # a student's function may fail in any way: that is a wrong answer

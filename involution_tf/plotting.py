@@ -293,8 +293,8 @@ def plot_differences(records: Sequence[dict]):
     axes[-1, 0].set_xlabel("RedNet minus control: mean test accuracy, points (whiskers: 95% interval)")
     fig.suptitle(
         "The RedNet against each control: right of 0, the RedNet is ahead; whiskers that cross 0: the two "
-        "cannot be told apart.\nA filled dot: a difference that holds for all nine comparisons made "
-        "together (notebook 05). Each dataset on its own scale.",
+        "cannot be told apart.\nA filled dot: still a difference after allowing for making nine comparisons "
+        "(notebook 05). Each dataset on its own scale.",
         fontsize=9,
     )
     fig.tight_layout()

@@ -31,6 +31,9 @@ def wrong(answer):
     """A plausible wrong answer of the same kind."""
     if callable(answer):
         return lambda *arrays: np.zeros_like(answer(*arrays))
+    if isinstance(answer, tuple) and isinstance(answer[0], np.ndarray):  # an image and two of its pixels
+        x, a, _ = answer
+        return x, a, np.unravel_index(np.argmax(x[0].sum(-1)), x.shape[1:3])
     if isinstance(answer, tuple):
         return tuple(a + 1 if isinstance(a, int) else a for a in answer)
     if isinstance(answer, dict):
@@ -55,10 +58,11 @@ def test_a_wrong_answer_is_refused_with_a_hint_that_does_not_give_it_away(name, 
 
 def test_a_function_that_fails_is_a_wrong_answer_and_none_is_no_answer(capsys):
     assert not exercises.is_right("conv.one_by_one", lambda x, w: 1 / 0)
-    exercises.check("conv.params", None)
+    exercises.check("conv.receptive_field", None)
     exercises.check("conv.one_by_one", lambda x, w: None)  # the notebook's template, unchanged
-    assert capsys.readouterr().out == "conv.params: not answered yet.\nconv.one_by_one: not answered yet.\n"
-    assert not exercises.is_right("conv.params", True)  # a bool is no count
+    printed = capsys.readouterr().out
+    assert printed == "conv.receptive_field: not answered yet.\nconv.one_by_one: not answered yet.\n"
+    assert not exercises.is_right("conv.receptive_field", True)  # a bool is no count
 
 
 def _at(
@@ -98,6 +102,27 @@ def _at(
 def test_involution_at_pixel_refuses_each_kind_of_wrong_solution(wrong_solution):
     assert exercises.is_right("involution.at_pixel", solutions.involution_at)
     assert not exercises.is_right("involution.at_pixel", wrong_solution)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        (np.zeros((1, 8, 8, 4)), (0, 0), (7, 7)),  # a constant image: no experiment
+        (solutions.SAME_KERNEL_IMAGE, (0, 0), (0, 0)),  # one pixel twice
+        (solutions.SAME_KERNEL_IMAGE, (0, 0), (3, 3)),  # different values
+        (solutions.SAME_KERNEL_IMAGE, (0, 0), (8, 8)),  # outside the image
+        (solutions.SAME_KERNEL_IMAGE[:, :4], (0, 0), (3, 1)),  # another shape
+        "a constant image",
+    ],
+)
+def test_the_same_kernel_experiment_refuses_each_wrong_answer(answer):
+    assert not exercises.is_right("involution.same_kernel", answer)
+
+
+def test_the_choice_exercises_refuse_every_other_letter():
+    for name in ("network.swap_channels", "network.depthwise_isolates", "network.floor"):
+        right = solutions.SOLUTIONS[name]
+        assert [c for c in "abcd" if exercises.is_right(name, c)] == [right]
 
 
 def test_an_unknown_exercise_is_named_in_the_error():

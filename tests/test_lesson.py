@@ -244,6 +244,7 @@ def test_notebook_04_says_what_the_records_say(figures):
     for dataset in models.INPUT_SHAPES:  # "the narrowest RedNets are less accurate than both"
         for control in frontier.CONTROL_FAMILIES:
             assert ("step_ms", control, "below the frontier", dataset, 0.5) in at
+        assert ("step_ms", control, "below the frontier", "cifar10", 1.0) in at  # "and the width-1 ... too"
     cifar_conv = next(
         row
         for row in figures.steps["rows"]
@@ -261,10 +262,10 @@ def test_notebook_04_says_what_the_records_say(figures):
         f"behind its 3×3 control by {-cifar.points:.2f} points (95% interval {cifar.interval()})".replace(
             "-", "−"
         ),
-        f"That control has {figures.conv_control_size(' to ')} times the RedNet's parameters",
+        f"That control has about twice the RedNet's parameters ({figures.conv_control_size(' to ')} times",
         f"The RedNet's step takes {figures.step(0, ' to ')} times as long as its controls'",
         f"it still takes {figures.step(3, ' to ')} times as long",
-        f"On CIFAR-10 the RedNet's step takes {ratio:.2f} times its 3×3 control's, and {floor:.2f} times "
+        f"the RedNet's step takes {ratio:.2f} times its 3×3 control's, and {floor:.2f} times "
         "with an op",
     ):
         assert claim in text, claim
@@ -286,3 +287,21 @@ def test_notebook_03_compares_peak_memory_only_where_it_is_measured_alike():
     record = json.loads((ROOT / "results" / "benchmark.json").read_text())
     table = benchmark.memory_table(record)
     assert "op peak MiB" in table and "Conv2D" not in table
+
+
+@pytest.mark.committed_results
+def test_notebook_03_cites_the_committed_benchmark_as_it_is():
+    record = json.loads((ROOT / "results" / "benchmark.json").read_text())
+    timing = lambda name, key: [row["timings"][name][key] for row in record["rows"]]  # noqa: E731
+    keys = ("forward", "forward_backward")
+    layer = [a / b for k in keys for a, b in zip(timing("Involution", k), timing("Conv2D", k))]
+    op = [a / b for k in keys for a, b in zip(timing("involution_tf", k), timing("DepthwiseConv2D", k))]
+    (notebook,) = [p for p in NOTEBOOKS if p.name.startswith("03_")]
+    text = flat(prose(notebook))
+    assert f"it takes {min(layer):.2f}–{max(layer):.2f} times Conv2D's time" in text
+    assert f"the op takes {min(op):.2f}–{max(op):.2f} times its time" in text
+    smallest = record["rows"][0]  # the smallest shape's forward and backward pass: "slower than Conv2D"
+    assert (
+        smallest["timings"]["Involution"]["forward_backward"]
+        > smallest["timings"]["Conv2D"]["forward_backward"]
+    )
